@@ -1,0 +1,19 @@
+// Every migration, in order. A bundled main process has no folder to scan, so they are imported here.
+// Never edit a migration that has landed: add a new file and list it last.
+import type { Knex } from 'knex';
+import * as m001 from './001_initial';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const migrations: Array<[string, Migration]> = [['001_initial', m001]];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+export const MIGRATION_NAMES = migrations.map(([name]) => name);

@@ -1,0 +1,63 @@
+// The data key and the keys derived from it. The key is protected by the OS keychain in the app
+// (a KeyProtector from the shell), by a 0600 key file in plain Node, or given as HEALTHSPHERE_MASTER_KEY.
+import { hkdfSync, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** What the shell provides to wrap the key file with the OS keychain (Electron safeStorage). */
+export interface KeyProtector {
+  readonly name: string;
+  protect(plain: Buffer): Buffer;
+  unprotect(wrapped: Buffer): Buffer;
+}
+
+export interface DerivedKeys {
+  /** HMAC key for one-time email codes. */
+  emailCode: Buffer;
+  /** HMAC key for session tokens. */
+  sessionToken: Buffer;
+  /** AES-256-GCM key for mail bodies waiting in the outbox. */
+  outbox: Buffer;
+}
+
+const KEY_BYTES = 32;
+
+export function keyFilePath(dataDir: string): string {
+  return path.join(dataDir, 'data.key');
+}
+
+/** Returns the data key, creating the key file on first start. */
+export function loadDataKey(options: { dataDir: string; masterKey?: Buffer; protector?: KeyProtector }): Buffer {
+  if (options.masterKey) {
+    if (options.masterKey.length !== KEY_BYTES) throw new Error('The master key must be 32 bytes.');
+    return options.masterKey;
+  }
+  const file = keyFilePath(options.dataDir);
+  const protector = options.protector;
+  if (fs.existsSync(file)) {
+    const stored = fs.readFileSync(file);
+    const key = protector ? protector.unprotect(stored) : Buffer.from(stored.toString('utf8').trim(), 'base64');
+    if (key.length !== KEY_BYTES) throw new Error(`The key file ${file} is damaged.`);
+    return key;
+  }
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(KEY_BYTES);
+  const contents = protector ? protector.protect(key) : Buffer.from(key.toString('base64') + '\n', 'utf8');
+  // 'wx': never overwrite a key another process wrote a moment ago.
+  try {
+    fs.writeFileSync(file, contents, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadDataKey(options);
+    throw err;
+  }
+  return key;
+}
+
+export function deriveKeys(dataKey: Buffer): DerivedKeys {
+  const derive = (info: string) => Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `healthsphere/${info}`, KEY_BYTES));
+  return {
+    emailCode: derive('email-code/v1'),
+    sessionToken: derive('session-token/v1'),
+    outbox: derive('outbox/v1'),
+  };
+}

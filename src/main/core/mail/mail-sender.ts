@@ -1,0 +1,116 @@
+// Delivers queued mail through SMTP, retrying with back-off. A sent mail's body is erased from the outbox.
+import type { Knex } from 'knex';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Clock } from '../clock';
+import { decrypt } from '../crypto/encryption';
+import type { Logger } from '../log';
+import { OUTBOX_CONTEXT } from './outbox';
+
+const FROM = 'HealthSphere <no-reply@healthsphere.invalid>';
+const BATCH = 20;
+const MAX_BACKOFF_MS = 15 * 60_000;
+
+interface OutboxRow {
+  id: number;
+  recipient: string;
+  subject: string;
+  body_encrypted: string | null;
+  attempts: number;
+  next_attempt_at: number;
+}
+
+export class MailSender {
+  private readonly transport: Transporter | null;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly outboxKey: Buffer,
+    smtpUrl: string | undefined,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.transport = smtpUrl
+      ? nodemailer.createTransport(smtpUrl, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 })
+      : null;
+  }
+
+  get configured(): boolean {
+    return this.transport !== null;
+  }
+
+  /** Delivers every due mail now; resolves with how many were sent. Calls made meanwhile run once more after. */
+  kick(): Promise<number> {
+    if (!this.transport) return Promise.resolve(0);
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.deliverDue().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        void this.kick();
+      }
+    });
+    return this.running;
+  }
+
+  start(intervalMs = 15_000): void {
+    if (!this.transport || this.timer) return;
+    this.timer = setInterval(() => void this.kick(), intervalMs);
+    this.timer.unref();
+    void this.kick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => 0);
+    this.transport?.close();
+  }
+
+  private async deliverDue(): Promise<number> {
+    const transport = this.transport!;
+    const now = this.clock.nowMs();
+    const due = (await this.knex('mail_outbox')
+      .whereNull('sent_at')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('id')
+      .limit(BATCH)) as OutboxRow[];
+    let sent = 0;
+    for (const row of due) {
+      // Claim the row: another workstation sending the same outbox skips it.
+      const claimedUntil = now + 60_000;
+      const claimed = await this.knex('mail_outbox')
+        .where({ id: row.id, next_attempt_at: row.next_attempt_at })
+        .whereNull('sent_at')
+        .update({ next_attempt_at: claimedUntil });
+      if (claimed !== 1 || !row.body_encrypted) continue;
+      try {
+        await transport.sendMail({
+          from: FROM,
+          to: row.recipient,
+          subject: row.subject,
+          text: decrypt(this.outboxKey, row.body_encrypted, OUTBOX_CONTEXT),
+        });
+        await this.knex('mail_outbox')
+          .where({ id: row.id })
+          .update({ sent_at: this.clock.nowMs(), body_encrypted: null, attempts: row.attempts + 1, last_error: null });
+        sent++;
+      } catch (err) {
+        const attempts = row.attempts + 1;
+        const backoff = Math.min(MAX_BACKOFF_MS, 5_000 * 2 ** Math.min(attempts, 10));
+        // The server's reply says why; it never contains the body.
+        const reason = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
+        await this.knex('mail_outbox')
+          .where({ id: row.id })
+          .update({ attempts, next_attempt_at: this.clock.nowMs() + backoff, last_error: reason });
+        this.log.warn('mail delivery failed, will retry', { outboxId: row.id, attempts });
+      }
+    }
+    return sent;
+  }
+}

@@ -1,0 +1,36 @@
+// The one catalogue of error codes that cross the process boundary, with the message a person sees.
+
+export const ERROR_MESSAGES = {
+  INVALID_INPUT: 'Some of the information entered is not valid.',
+  UNKNOWN_CHANNEL: 'That request is not part of this application.',
+  INVALID_CREDENTIALS: 'The email or password is incorrect.',
+  EMAIL_NOT_VERIFIED: 'Your email address is not verified yet. Enter the code we sent you, or ask for a new one.',
+  ACCOUNT_LOCKED: 'This account is locked. Try again later or ask an administrator to unlock it.',
+  ACCOUNT_DISABLED: 'This account has been deactivated. Ask an administrator for help.',
+  RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
+  INVALID_CODE: 'That code is not valid. Check the latest email we sent, or ask for a new code.',
+  WEAK_PASSWORD: 'Choose a stronger password.',
+  TWO_FACTOR_REQUIRED: 'Finish two-step verification first.',
+  NOT_SIGNED_IN: 'Please sign in.',
+  SESSION_EXPIRED: 'Your session has ended. Please sign in again.',
+  FORBIDDEN: 'You do not have permission to do that.',
+  UNAVAILABLE: 'The service is not available right now. Try again in a moment.',
+  INTERNAL: 'Something went wrong. Try again, and tell your administrator if it keeps happening.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+export const ERROR_CODES = Object.keys(ERROR_MESSAGES) as ErrorCode[];
+
+export interface AppError {
+  code: ErrorCode;
+  message: string;
+  /** Which fields were refused, for INVALID_INPUT and WEAK_PASSWORD; never echoes the value. */
+  fields?: Record<string, string>;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+export function errorResult(code: ErrorCode, fields?: Record<string, string>): { ok: false; error: AppError } {
+  return { ok: false, error: fields ? { code, message: ERROR_MESSAGES[code], fields } : { code, message: ERROR_MESSAGES[code] } };
+}
