@@ -1,0 +1,229 @@
+// The one entry into the domain: parse → session → permission → handler in a transaction → audit.
+// Every request ends in a Result; nothing thrown crosses the boundary, and every request is audited.
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { type ChannelName, type ChannelSpec, contract, isChannelName } from '../../shared/contract';
+import { type ErrorCode, type Result, errorResult } from '../../shared/errors';
+import { hasPermission } from '../../shared/roles';
+import { type AuditEvent, type AuditOutcome, type AuditStamp, writeAuditEvent } from './audit/audit-writer';
+import type { Caller } from './caller';
+import type { Clock } from './clock';
+import { keyedHash } from './crypto/hmac';
+import type { DerivedKeys } from './crypto/keys';
+import { DomainError } from './domain-error';
+import type { Logger } from './log';
+import { enqueueMail } from './mail/outbox';
+import { endSession, findSession, touchSession } from './repositories/sessions';
+import type { ActiveSession, HandlerContext, Handlers } from './services/handler';
+import { isCommittedFailure } from './services/handler';
+import type { SessionRegistry } from './session-registry';
+
+/** The largest payload a renderer may send, as JSON. A 1 MB email is refused before any parsing. */
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
+
+const DENIED_CODES: ReadonlySet<ErrorCode> = new Set(['UNKNOWN_CHANNEL', 'NOT_SIGNED_IN', 'SESSION_EXPIRED', 'FORBIDDEN']);
+
+export interface DispatchDeps {
+  knex: Knex;
+  clock: Clock;
+  keys: DerivedKeys;
+  registry: SessionRegistry;
+  handlers: Handlers;
+  workstation: string;
+  appVersion: string;
+  log: Logger;
+  /** Called after a transaction that queued mail commits. */
+  onMailQueued: () => void;
+}
+
+/** What the audit trail records of a session: a hash of its token's hash, so the trail cannot be used to look one up. */
+export function auditSessionRef(tokenHash: string): string {
+  return createHash('sha256').update(`audit:${tokenHash}`).digest('hex').slice(0, 32);
+}
+
+function payloadSize(payload: unknown): number {
+  try {
+    const json = JSON.stringify(payload);
+    return json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
+  } catch {
+    return Number.POSITIVE_INFINITY; // cycles, BigInt: not a payload we accept
+  }
+}
+
+function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const key = issue.path.map(String).join('.') || '_';
+    fields[key] ??= issue.message.slice(0, 200);
+  }
+  return fields;
+}
+
+export function createDispatch(deps: DispatchDeps) {
+  const { knex, clock, keys, registry, handlers, log } = deps;
+
+  function stamp(): AuditStamp {
+    return { nowMs: clock.nowMs(), workstation: deps.workstation, appVersion: deps.appVersion };
+  }
+
+  async function auditAlone(event: AuditEvent): Promise<void> {
+    try {
+      await knex.transaction((trx) => writeAuditEvent(trx, stamp(), event));
+    } catch (err) {
+      log.error('could not write an audit event', { action: event.action, reason: (err as Error).message.slice(0, 200) });
+    }
+  }
+
+  /** Resolves the caller's session; an expired one is ended and forgotten, and that is audited. */
+  async function resolveSession(caller: Caller): Promise<{ session: ActiveSession | null; expired: boolean }> {
+    const token = registry.tokenOf(caller.id);
+    if (!token) return { session: null, expired: false };
+    const lookup = await findSession(knex, keyedHash(keys.sessionToken, token), clock.nowMs());
+    if (lookup.state === 'active') return { session: lookup.session, expired: false };
+    registry.forget(caller.id);
+    if (lookup.state === 'expired') {
+      const { session } = lookup;
+      await knex.transaction(async (trx) => {
+        await endSession(trx, session.id, 'expired', clock.nowMs());
+        await writeAuditEvent(trx, stamp(), {
+          action: 'SESSION_EXPIRED',
+          outcome: 'success',
+          actor: { userId: session.user.id, email: session.user.email, role: session.user.role },
+          sessionHash: auditSessionRef(session.tokenHash),
+          resourceType: 'session',
+          resourceId: session.id,
+        });
+      });
+      return { session: null, expired: true };
+    }
+    return { session: null, expired: false };
+  }
+
+  async function dispatch(channel: unknown, payload: unknown, caller: Caller): Promise<Result<unknown>> {
+    if (!isChannelName(channel)) {
+      await auditAlone({
+        action: 'REQUEST_REJECTED',
+        outcome: 'denied',
+        errorCode: 'UNKNOWN_CHANNEL',
+        details: { channel: typeof channel === 'string' ? channel.slice(0, 64) : typeof channel },
+      });
+      return errorResult('UNKNOWN_CHANNEL');
+    }
+    const spec: ChannelSpec = contract[channel];
+    let session: ActiveSession | null = null;
+    const base: Pick<AuditEvent, 'action' | 'channel' | 'resourceType'> = {
+      action: spec.audit.action,
+      channel,
+      resourceType: spec.audit.resourceType,
+    };
+    const refuse = async (code: ErrorCode, fields?: Record<string, string>, extra?: Partial<AuditEvent>) => {
+      await auditAlone({
+        ...base,
+        action: spec.audit.onFailure ?? spec.audit.action,
+        outcome: DENIED_CODES.has(code) ? 'denied' : 'failure',
+        errorCode: code,
+        ...(session ? { actor: actorOf(session), sessionHash: auditSessionRef(session.tokenHash) } : {}),
+        ...extra,
+        ...(fields ? { details: { ...(extra?.details ?? {}), fields: Object.keys(fields).join(',') } } : {}),
+      });
+      return errorResult(code, fields);
+    };
+
+    try {
+      if (payloadSize(payload) > MAX_PAYLOAD_BYTES) return await refuse('INVALID_INPUT', { _: 'The request is too large.' });
+      const parsed = spec.input.safeParse(payload);
+      if (!parsed.success) return await refuse('INVALID_INPUT', fieldErrors(parsed.error.issues));
+
+      const resolved = await resolveSession(caller);
+      session = resolved.session;
+      if (spec.access !== 'public') {
+        if (!session) return await refuse(resolved.expired ? 'SESSION_EXPIRED' : 'NOT_SIGNED_IN');
+        if (spec.access !== 'session' && !hasPermission(session.user.role, spec.access)) return await refuse('FORBIDDEN');
+      }
+      return await runHandler(channel, spec, parsed.data, caller, session, base, refuse);
+    } catch (err) {
+      if (err instanceof DomainError) return refuse(err.code, err.fields);
+      log.error('request failed', { channel, reason: err instanceof Error ? err.name : 'unknown' });
+      return refuse('INTERNAL');
+    }
+  }
+
+  async function runHandler(
+    channel: ChannelName,
+    spec: ChannelSpec,
+    input: unknown,
+    caller: Caller,
+    session: ActiveSession | null,
+    base: Pick<AuditEvent, 'action' | 'channel' | 'resourceType'>,
+    refuse: (code: ErrorCode, fields?: Record<string, string>, extra?: Partial<AuditEvent>) => Promise<Result<unknown>>,
+  ): Promise<Result<unknown>> {
+    const afterCommit: Array<() => void | Promise<void>> = [];
+    let subject: Parameters<HandlerContext['setAuditSubject']>[0] = {};
+    const auditFields = (): Partial<AuditEvent> => ({
+      actor: subject.actor ?? (session ? actorOf(session) : undefined),
+      sessionHash: subject.sessionTokenHash
+        ? auditSessionRef(subject.sessionTokenHash)
+        : session
+          ? auditSessionRef(session.tokenHash)
+          : null,
+      resourceId: subject.resourceId ?? null,
+      details: subject.details,
+    });
+
+    let outcome: { result: Result<unknown>; auditOutcome: AuditOutcome } | undefined;
+    try {
+      outcome = await knex.transaction(async (trx) => {
+        const s = stamp();
+        if (session) await touchSession(trx, session.id, s.nowMs);
+        const ctx: HandlerContext = {
+          trx,
+          caller,
+          nowMs: s.nowMs,
+          keys,
+          session,
+          setAuditSubject: (next) => {
+            subject = { ...subject, ...next };
+          },
+          afterCommit: (task) => afterCommit.push(task),
+          queueMail: async (mail) => {
+            await enqueueMail(trx, keys.outbox, s.nowMs, mail);
+            afterCommit.push(deps.onMailQueued);
+          },
+        };
+        const handler = handlers[channel] as (ctx: HandlerContext, input: unknown) => Promise<unknown>;
+        const value = await handler(ctx, input);
+        if (isCommittedFailure(value)) {
+          await writeAuditEvent(trx, s, {
+            ...base,
+            ...auditFields(),
+            action: spec.audit.onFailure ?? spec.audit.action,
+            outcome: 'failure',
+            errorCode: value.code,
+          });
+          return { result: errorResult(value.code), auditOutcome: 'failure' as const };
+        }
+        // The output schema strips whatever a handler returned beyond the contract.
+        const output = spec.output.parse(value);
+        await writeAuditEvent(trx, s, { ...base, ...auditFields(), outcome: 'success' });
+        return { result: { ok: true as const, value: output }, auditOutcome: 'success' as const };
+      });
+    } catch (err) {
+      if (err instanceof DomainError) return refuse(err.code, err.fields, auditFields());
+      throw err;
+    }
+    for (const task of afterCommit) {
+      try {
+        await task();
+      } catch (err) {
+        log.error('after-commit task failed', { channel, reason: err instanceof Error ? err.name : 'unknown' });
+      }
+    }
+    return outcome.result;
+  }
+
+  return dispatch;
+}
+
+function actorOf(session: ActiveSession) {
+  return { userId: session.user.id, email: session.user.email, role: session.user.role };
+}

@@ -1,0 +1,116 @@
+// The core: everything that decides anything, in plain Node. Electron, the admin command line,
+// the browser preview and the tests all start it here and reach the domain only through dispatch.
+import os from 'node:os';
+import type { Result } from '../../shared/errors';
+import { type AuditStamp, writeAuditEvent } from './audit/audit-writer';
+import { type Caller, type Workstation, describeWorkstation } from './caller';
+import { type Clock, systemClock } from './clock';
+import type { CoreConfig } from './config';
+import { type KeyProtector, deriveKeys, loadDataKey } from './crypto/keys';
+import { type Database, migrateToLatest, openDatabase } from './db/connection';
+import { auditSessionRef, createDispatch } from './dispatch';
+import { type Logger, consoleLogger } from './log';
+import { MailSender } from './mail/mail-sender';
+import { keyedHash } from './crypto/hmac';
+import { endSession, findSession } from './repositories/sessions';
+import { type StaffAccount, createStaffAccount, register, resendCode, verifyEmail } from './services/accounts';
+import type { Handlers } from './services/handler';
+import { sessionHandlers } from './services/sessions';
+import { SessionRegistry } from './session-registry';
+
+export interface CoreOptions {
+  config: CoreConfig;
+  keyProtector?: KeyProtector;
+  workstation?: Workstation;
+  clock?: Clock;
+  log?: Logger;
+  /** Deliver queued mail in the background (the app and the preview); the command line does not. */
+  sendMail?: boolean;
+}
+
+export interface Core {
+  dispatch(channel: unknown, payload: unknown, caller: Caller): Promise<Result<unknown>>;
+  /** A renderer went away: its session ends. */
+  forgetCaller(callerId: string): Promise<void>;
+  close(): Promise<void>;
+  readonly db: Database;
+  readonly mail: MailSender;
+  /** Operations of the admin command line, which is not a renderer and so does not go through dispatch. */
+  readonly admin: {
+    createStaffAccount(account: StaffAccount): Promise<number>;
+  };
+}
+
+export async function startCore(options: CoreOptions): Promise<Core> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? consoleLogger;
+  const workstation = describeWorkstation(
+    options.workstation ?? { hostname: os.hostname(), osUser: os.userInfo().username },
+  );
+  const keys = deriveKeys(loadDataKey({ dataDir: config.dataDir, masterKey: config.masterKey, protector: options.keyProtector }));
+  const db = openDatabase(config);
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.knex.destroy();
+    throw err;
+  }
+  const mail = new MailSender(db.knex, keys.outbox, config.smtpUrl, clock, log);
+  if (options.sendMail !== false) mail.start();
+
+  const registry = new SessionRegistry();
+  const sessions = sessionHandlers(registry, workstation);
+  const handlers: Handlers = {
+    'account.register': register,
+    'account.verifyEmail': verifyEmail,
+    'account.resendCode': resendCode,
+    'session.signIn': sessions.signIn,
+    'session.current': sessions.current,
+    'session.signOut': sessions.signOut,
+  };
+  const dispatch = createDispatch({
+    knex: db.knex,
+    clock,
+    keys,
+    registry,
+    handlers,
+    workstation,
+    appVersion: config.appVersion,
+    log,
+    onMailQueued: () => void mail.kick(),
+  });
+  const stamp = (): AuditStamp => ({ nowMs: clock.nowMs(), workstation, appVersion: config.appVersion });
+
+  return {
+    db,
+    mail,
+    dispatch,
+    async forgetCaller(callerId) {
+      const token = registry.forget(callerId);
+      if (!token) return;
+      const lookup = await findSession(db.knex, keyedHash(keys.sessionToken, token), clock.nowMs());
+      if (lookup.state === 'none') return;
+      const { session } = lookup;
+      await db.knex.transaction(async (trx) => {
+        await endSession(trx, session.id, 'closed', clock.nowMs());
+        await writeAuditEvent(trx, stamp(), {
+          action: 'LOGOUT',
+          outcome: 'success',
+          actor: { userId: session.user.id, email: session.user.email, role: session.user.role },
+          sessionHash: auditSessionRef(session.tokenHash),
+          resourceType: 'session',
+          resourceId: session.id,
+          details: { reason: 'window closed' },
+        });
+      });
+    },
+    async close() {
+      await mail.stop();
+      await db.knex.destroy();
+    },
+    admin: {
+      createStaffAccount: (account) => createStaffAccount(db.knex, stamp, account),
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// The users table. Mutations take a transaction so they commit with their audit event.
+import type { Knex } from 'knex';
+import type { Role } from '../../../shared/roles';
+import type { SessionUser } from '../services/handler';
+
+export interface UserRow {
+  id: number;
+  email: string;
+  first_name: string;
+  last_name: string;
+  phone: string | null;
+  role: Role;
+  password_hash: string;
+  email_verified_at: number | null;
+  is_active: boolean | number;
+  created_at: number;
+  updated_at: number;
+}
+
+export function toSessionUser(row: UserRow): SessionUser {
+  return { id: row.id, email: row.email, firstName: row.first_name, lastName: row.last_name, role: row.role };
+}
+
+export function isActive(row: UserRow): boolean {
+  return row.is_active === true || row.is_active === 1;
+}
+
+export async function findUserByEmail(db: Knex | Knex.Transaction, email: string): Promise<UserRow | undefined> {
+  return (await db('users').where({ email }).first()) as UserRow | undefined;
+}
+
+export async function findUserById(db: Knex | Knex.Transaction, id: number): Promise<UserRow | undefined> {
+  return (await db('users').where({ id }).first()) as UserRow | undefined;
+}
+
+export interface NewUser {
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  role: Role;
+  passwordHash: string;
+  emailVerifiedAt: number | null;
+}
+
+/** Inserts the user; resolves with null when the email is taken (also by a concurrent insert). */
+export async function insertUser(trx: Knex.Transaction, user: NewUser, nowMs: number): Promise<number | null> {
+  const rows = (await trx('users')
+    .insert({
+      email: user.email,
+      first_name: user.firstName,
+      last_name: user.lastName,
+      phone: user.phone,
+      role: user.role,
+      password_hash: user.passwordHash,
+      email_verified_at: user.emailVerifiedAt,
+      is_active: true,
+      created_at: nowMs,
+      updated_at: nowMs,
+    })
+    .onConflict('email')
+    .ignore()
+    .returning('id')) as Array<{ id: number } | number>;
+  const first = rows[0];
+  if (first === undefined) return null;
+  return typeof first === 'number' ? first : first.id;
+}
+
+export async function markEmailVerified(trx: Knex.Transaction, userId: number, nowMs: number): Promise<void> {
+  await trx('users').where({ id: userId }).whereNull('email_verified_at').update({ email_verified_at: nowMs, updated_at: nowMs });
+}

@@ -1,0 +1,68 @@
+// What a channel's handler receives from dispatch, and what it may return.
+import type { Knex } from 'knex';
+import type { ChannelName, ChannelOutput } from '../../../shared/contract';
+import type { ErrorCode } from '../../../shared/errors';
+import type { Role } from '../../../shared/roles';
+import type { AuditActor, AuditEvent } from '../audit/audit-writer';
+import type { Caller } from '../caller';
+import type { DerivedKeys } from '../crypto/keys';
+import type { MailMessage } from '../mail/templates';
+
+export interface SessionUser {
+  id: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+  role: Role;
+}
+
+export interface ActiveSession {
+  id: number;
+  tokenHash: string;
+  user: SessionUser;
+}
+
+export interface HandlerContext {
+  trx: Knex.Transaction;
+  caller: Caller;
+  nowMs: number;
+  keys: DerivedKeys;
+  /** The caller's session, when signed in. */
+  session: ActiveSession | null;
+  /** Names the audited subject of this request, e.g. the user a sign-in attempt was for. */
+  setAuditSubject(subject: {
+    actor?: AuditActor;
+    resourceId?: string | number | null;
+    /** The keyed hash of a session this request created. */
+    sessionTokenHash?: string;
+    details?: AuditEvent['details'];
+  }): void;
+  /** Queues a mail in this transaction; it is sent once the transaction commits. */
+  queueMail(mail: MailMessage): Promise<void>;
+  /** Runs after the transaction commits (e.g. remember a new session, wake the mail sender). */
+  afterCommit(task: () => void | Promise<void>): void;
+}
+
+/**
+ * A refusal whose writes must still commit (a wrong code counts an attempt): return it instead of throwing.
+ * A thrown DomainError rolls everything back.
+ */
+export interface CommittedFailure {
+  readonly committedFailure: true;
+  readonly code: ErrorCode;
+}
+
+export function committedFailure(code: ErrorCode): CommittedFailure {
+  return { committedFailure: true, code };
+}
+
+export function isCommittedFailure(value: unknown): value is CommittedFailure {
+  return typeof value === 'object' && value !== null && (value as CommittedFailure).committedFailure === true;
+}
+
+export type Handler<C extends ChannelName> = (
+  ctx: HandlerContext,
+  input: import('zod').output<import('../../../shared/contract').Contract[C]['input']>,
+) => Promise<ChannelOutput<C> | CommittedFailure>;
+
+export type Handlers = { [C in ChannelName]: Handler<C> };
