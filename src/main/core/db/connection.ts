@@ -37,6 +37,8 @@ export function openDatabase(options: { dataDir: string; databaseUrl?: string })
   }
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const filename = sqliteFile(options.dataDir);
+  // Created empty and private before SQLite opens it: an empty file is a valid database.
+  if (!fs.existsSync(filename)) fs.writeFileSync(filename, '', { mode: 0o600, flag: 'a' });
   return {
     engine: 'sqlite',
     location: filename,
