@@ -1,0 +1,85 @@
+// Random and malformed payloads to every channel of the contract: it grows with the contract by itself.
+// Each refused request gets a clean error code from the catalogue, changes nothing and throws nothing.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNEL_NAMES } from '../../src/shared/contract';
+import { ERROR_CODES } from '../../src/shared/errors';
+import { type TestCore, snapshotDomainTables, startTestCore } from '../support/test-core';
+
+/** A valid payload for each channel, to mutate one field at a time. */
+const EXAMPLES: Record<string, Record<string, unknown>> = {
+  'account.register': {
+    email: 'fuzz@example.org',
+    firstName: 'Fuzz',
+    lastName: 'Tester',
+    phone: '+15551234567',
+    password: 'correct horse battery staple',
+    confirmPassword: 'correct horse battery staple',
+  },
+  'account.verifyEmail': { email: 'fuzz@example.org', code: '123456' },
+  'account.resendCode': { email: 'fuzz@example.org' },
+  'session.signIn': { email: 'fuzz@example.org', password: 'correct horse battery staple' },
+  'session.current': {},
+  'session.signOut': {},
+};
+
+const hostile = fc.oneof(
+  fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true }),
+  fc.string({ maxLength: 300 }),
+  fc.constantFrom('', ' ', '\u0000', '1'.repeat(7), '<script>alert(1)</script>', "'; DROP TABLE users; --", 'a'.repeat(70_000)),
+  fc.integer(),
+  fc.constant(null),
+  fc.constant(undefined),
+);
+
+let t: TestCore;
+beforeAll(async () => {
+  t = await startTestCore('sqlite');
+});
+afterAll(() => t.stop());
+
+describe('dispatch under hostile input', () => {
+  it('has an example for every channel of the contract', () => {
+    expect(Object.keys(EXAMPLES).sort()).toEqual([...CHANNEL_NAMES].sort());
+  });
+
+  it.each(CHANNEL_NAMES)('%s: refuses garbage cleanly and changes nothing', async (channel) => {
+    const example = EXAMPLES[channel]!;
+    const payloads = fc.oneof(
+      hostile,
+      // The valid example with one field replaced, or one unknown field added.
+      fc.record({ key: fc.constantFrom(...Object.keys(example), '__proto__', 'constructor', 'role', 'isAdmin'), value: hostile }).map(
+        ({ key, value }) => {
+          const copy: Record<string, unknown> = { ...example };
+          Object.defineProperty(copy, key, { value, enumerable: true, configurable: true, writable: true });
+          return copy;
+        },
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(payloads, async (payload) => {
+        const before = await snapshotDomainTables(t.core);
+        const result = await t.core.dispatch(channel, payload, { id: 'fuzz' });
+        expect(typeof result.ok).toBe('boolean');
+        if (!result.ok) {
+          expect(ERROR_CODES).toContain(result.error.code);
+          expect(result.error.code).not.toBe('INTERNAL');
+          expect(Object.keys(result.error).sort()).toEqual(expect.arrayContaining(['code', 'message']));
+          expect(await snapshotDomainTables(t.core)).toEqual(before);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses channel names that are not in the contract', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.anything()), async (channel) => {
+        fc.pre(typeof channel !== 'string' || !(CHANNEL_NAMES as string[]).includes(channel));
+        const result = await t.core.dispatch(channel, {}, { id: 'fuzz' });
+        expect(result.ok === false && result.error.code).toBe('UNKNOWN_CHANNEL');
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
