@@ -1,0 +1,41 @@
+// npm run preview:browser -- --port N [--no-build | --build-only]: builds, starts the core with the app's environment
+// variables, serves the renderer on 127.0.0.1 and prints the one URL (with its one-time token).
+import { parseArgs } from 'node:util';
+import { startCore } from '../core';
+import { ConfigError, loadConfig } from '../core/config';
+import { buildPreview } from './build';
+import { startPreviewServer } from './server';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      port: { type: 'string', default: '0' },
+      'no-build': { type: 'boolean', default: false },
+      'build-only': { type: 'boolean', default: false },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a number from 0 to 65535');
+  if (!values['no-build']) await buildPreview();
+  if (values['build-only']) return;
+  const core = await startCore({ config: loadConfig(process.env) });
+  const preview = await startPreviewServer(core, port);
+  console.log(`HealthSphere preview: ${preview.url}`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await preview.close();
+    await core.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  console.error(`HealthSphere preview could not start: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
