@@ -32,5 +32,8 @@ export interface AppError {
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
 
 export function errorResult(code: ErrorCode, fields?: Record<string, string>): { ok: false; error: AppError } {
-  return { ok: false, error: fields ? { code, message: ERROR_MESSAGES[code], fields } : { code, message: ERROR_MESSAGES[code] } };
+  return {
+    ok: false,
+    error: fields ? { code, message: ERROR_MESSAGES[code], fields } : { code, message: ERROR_MESSAGES[code] },
+  };
 }

@@ -42,7 +42,12 @@ export const phoneSchema = z
   .string()
   .max(40, 'Too long.')
   .transform((s) => s.replace(/[\s().-]/g, ''))
-  .pipe(z.union([z.literal(''), z.string().regex(/^\+[1-9]\d{6,14}$/, 'Use international format, for example +15551234567.')]));
+  .pipe(
+    z.union([
+      z.literal(''),
+      z.string().regex(/^\+[1-9]\d{6,14}$/, 'Use international format, for example +15551234567.'),
+    ]),
+  );
 
 /** Any password a person may type at sign-in; the policy for new passwords is applied by the core. */
 export const passwordSchema = z

@@ -19,6 +19,8 @@ export interface Preview {
 export const SCREENSHOT_DIR = path.resolve('test-results/screens');
 
 export const test = base.extend<{ preview: Preview }>({
+  // Playwright requires the destructuring pattern for a fixture's first argument, even when empty.
+  // eslint-disable-next-line no-empty-pattern
   preview: async ({}, use) => {
     const mailbox = new TestMailbox();
     const smtpUrl = await mailbox.start();
@@ -30,7 +32,9 @@ export const test = base.extend<{ preview: Preview }>({
       HEALTHSPHERE_MASTER_KEY: randomBytes(32).toString('base64'),
       HEALTHSPHERE_DATABASE_URL: '',
     };
-    const child: ChildProcess = spawn(process.execPath, ['scripts/preview-browser.js', '--no-build', '--port', '0'], { env });
+    const child: ChildProcess = spawn(process.execPath, ['scripts/preview-browser.js', '--no-build', '--port', '0'], {
+      env,
+    });
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`preview did not start:\n${output}`)), 30_000);
@@ -62,7 +66,9 @@ export const test = base.extend<{ preview: Preview }>({
 export async function checkScreen(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
   const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+  expect(
+    results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+  ).toEqual([]);
 }
 
 export { expect };

@@ -2,7 +2,10 @@
 import { codeIn } from '../support/smtp';
 import { checkScreen, expect, test } from './fixtures';
 
-test('a patient registers, verifies the emailed code, signs in to the patient portal and signs out', async ({ page, preview }) => {
+test('a patient registers, verifies the emailed code, signs in to the patient portal and signs out', async ({
+  page,
+  preview,
+}) => {
   await page.goto(preview.url);
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   // The one-time token leaves the address bar as soon as it is used.
@@ -61,9 +64,21 @@ test('a patient registers, verifies the emailed code, signs in to the patient po
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
 });
 
-test('an administrator created with the command line signs in to the administrator portal, by keyboard', async ({ page, preview }) => {
+test('an administrator created with the command line signs in to the administrator portal, by keyboard', async ({
+  page,
+  preview,
+}) => {
   const created = preview.admin(
-    ['create-admin', '--email', 'grace@clinic.example', '--first-name', 'Grace', '--last-name', 'Hopper', '--password-stdin'],
+    [
+      'create-admin',
+      '--email',
+      'grace@clinic.example',
+      '--first-name',
+      'Grace',
+      '--last-name',
+      'Hopper',
+      '--password-stdin',
+    ],
     'quiet harbour lantern 42\n',
   );
   expect(created.status, created.stderr).toBe(0);
@@ -81,7 +96,10 @@ test('an administrator created with the command line signs in to the administrat
   await checkScreen(page, '07-admin-portal');
 });
 
-test('the preview URL works once: a second browser with the same token gets no connection', async ({ browser, preview }) => {
+test('the preview URL works once: a second browser with the same token gets no connection', async ({
+  browser,
+  preview,
+}) => {
   const first = await (await browser.newContext()).newPage();
   await first.goto(preview.url);
   await expect(first.getByRole('heading', { name: 'Sign in' })).toBeVisible();

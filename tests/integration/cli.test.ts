@@ -17,7 +17,12 @@ function admin(args: string[], input = '') {
   return spawnSync(process.execPath, [BIN, ...args], {
     input,
     encoding: 'utf8',
-    env: { ...process.env, HEALTHSPHERE_DATA_DIR: dataDir, HEALTHSPHERE_MASTER_KEY: masterKey, HEALTHSPHERE_DATABASE_URL: '' },
+    env: {
+      ...process.env,
+      HEALTHSPHERE_DATA_DIR: dataDir,
+      HEALTHSPHERE_MASTER_KEY: masterKey,
+      HEALTHSPHERE_DATABASE_URL: '',
+    },
   });
 }
 
@@ -35,7 +40,16 @@ describe('healthsphere-admin', () => {
 
   it('creates a verified admin from a password on standard input, who can then sign in', async () => {
     const created = admin(
-      ['create-admin', '--email', 'Admin@Clinic.Example', '--first-name', 'Grace', '--last-name', 'Hopper', '--password-stdin'],
+      [
+        'create-admin',
+        '--email',
+        'Admin@Clinic.Example',
+        '--first-name',
+        'Grace',
+        '--last-name',
+        'Hopper',
+        '--password-stdin',
+      ],
       'quiet harbour lantern 42\n',
     );
     expect(created.stderr).toBe('');
@@ -49,7 +63,11 @@ describe('healthsphere-admin', () => {
       sendMail: false,
     });
     try {
-      const result = await core.dispatch('session.signIn', { email: 'admin@clinic.example', password: 'quiet harbour lantern 42' }, { id: 't' });
+      const result = await core.dispatch(
+        'session.signIn',
+        { email: 'admin@clinic.example', password: 'quiet harbour lantern 42' },
+        { id: 't' },
+      );
       expect(result.ok && (result.value as { user: { role: string } }).user.role).toBe('admin');
       const audit = await core.db.knex('audit_events').where({ action: 'USER_CREATED' }).first();
       expect(audit.channel).toBe('cli.create-admin');
@@ -59,7 +77,10 @@ describe('healthsphere-admin', () => {
   });
 
   it('refuses a weak password, a taken email and a missing --password-stdin, changing nothing', () => {
-    const weak = admin(['create-admin', '--email', 'b@clinic.example', '--first-name', 'B', '--last-name', 'C', '--password-stdin'], 'short\n');
+    const weak = admin(
+      ['create-admin', '--email', 'b@clinic.example', '--first-name', 'B', '--last-name', 'C', '--password-stdin'],
+      'short\n',
+    );
     expect(weak.status).toBe(1);
     expect(weak.stderr).toContain('Use at least 12 characters.');
     const taken = admin(

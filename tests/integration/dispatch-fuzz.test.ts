@@ -24,9 +24,24 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
 };
 
 const hostile = fc.oneof(
-  fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true }),
+  fc.anything({
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withNullPrototype: true,
+  }),
   fc.string({ maxLength: 300 }),
-  fc.constantFrom('', ' ', '\u0000', '1'.repeat(7), '<script>alert(1)</script>', "'; DROP TABLE users; --", 'a'.repeat(70_000)),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '1'.repeat(7),
+    '<script>alert(1)</script>',
+    "'; DROP TABLE users; --",
+    'a'.repeat(70_000),
+  ),
   fc.integer(),
   fc.constant(null),
   fc.constant(undefined),
@@ -48,13 +63,16 @@ describe('dispatch under hostile input', () => {
     const payloads = fc.oneof(
       hostile,
       // The valid example with one field replaced, or one unknown field added.
-      fc.record({ key: fc.constantFrom(...Object.keys(example), '__proto__', 'constructor', 'role', 'isAdmin'), value: hostile }).map(
-        ({ key, value }) => {
+      fc
+        .record({
+          key: fc.constantFrom(...Object.keys(example), '__proto__', 'constructor', 'role', 'isAdmin'),
+          value: hostile,
+        })
+        .map(({ key, value }) => {
           const copy: Record<string, unknown> = { ...example };
           Object.defineProperty(copy, key, { value, enumerable: true, configurable: true, writable: true });
           return copy;
-        },
-      ),
+        }),
     );
     await fc.assert(
       fc.asyncProperty(payloads, async (payload) => {

@@ -55,12 +55,23 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect(mail.subject).toBe('Your HealthSphere verification code');
     expect(mail.text).not.toContain('Ada'); // no names or health information in mail
 
-    expect(await call('account.verifyEmail', { email: patient.email, code })).toEqual({ ok: true, value: { verified: true } });
+    expect(await call('account.verifyEmail', { email: patient.email, code })).toEqual({
+      ok: true,
+      value: { verified: true },
+    });
 
     const signIn = await call('session.signIn', { email: patient.email, password: patient.password });
     expect(signIn).toEqual({
       ok: true,
-      value: { user: { id: expect.any(Number), email: normalizedEmail, firstName: 'Ada', lastName: 'Lovelace', role: 'patient' } },
+      value: {
+        user: {
+          id: expect.any(Number),
+          email: normalizedEmail,
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+          role: 'patient',
+        },
+      },
     });
     const current = await call('session.current', {});
     expect(current.ok && (current.value as { user: { role: string } }).user.role).toBe('patient');
@@ -71,7 +82,10 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect(await call('session.current', {})).toEqual({ ok: true, value: { user: null } });
     expect((await call('session.signOut', {})).ok).toBe(false);
 
-    const audit = await t.core.db.knex('audit_events').orderBy('id').select('action', 'outcome', 'actor_email', 'error_code');
+    const audit = await t.core.db
+      .knex('audit_events')
+      .orderBy('id')
+      .select('action', 'outcome', 'actor_email', 'error_code');
     expect(audit.map((a) => `${a.action}:${a.outcome}`)).toEqual([
       'USER_CREATED:success',
       'EMAIL_VERIFIED:success',
@@ -121,7 +135,10 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect((await call('account.resendCode', { email: normalizedEmail })).ok).toBe(true);
     await t.core.mail.kick();
     const fresh = codeIn(await mailbox.waitFor(normalizedEmail, 2));
-    expect(await call('account.verifyEmail', { email: normalizedEmail, code: fresh })).toEqual({ ok: true, value: { verified: true } });
+    expect(await call('account.verifyEmail', { email: normalizedEmail, code: fresh })).toEqual({
+      ok: true,
+      value: { verified: true },
+    });
     expect(await call('account.verifyEmail', { email: normalizedEmail, code: fresh })).toEqual(invalid);
     // An email without an account gets the very same answer.
     expect(await call('account.verifyEmail', { email: 'nobody@example.org', code: fresh })).toEqual(invalid);
@@ -142,7 +159,12 @@ describe.each(ENGINES)('on %s', (engine) => {
   it('does not reveal that an email is registered, and tells the owner by mail', async () => {
     const { code } = await registerAndReadCode();
     await call('account.verifyEmail', { email: normalizedEmail, code });
-    const again = await call('account.register', { ...patient, firstName: 'Mallory', password: 'another long passphrase', confirmPassword: 'another long passphrase' });
+    const again = await call('account.register', {
+      ...patient,
+      firstName: 'Mallory',
+      password: 'another long passphrase',
+      confirmPassword: 'another long passphrase',
+    });
     const fresh = await call('account.register', { ...patient, email: 'grace@example.org' });
     expect(again).toEqual({ ok: true, value: { email: normalizedEmail } });
     expect(fresh).toEqual({ ok: true, value: { email: 'grace@example.org' } });
@@ -158,12 +180,21 @@ describe.each(ENGINES)('on %s', (engine) => {
   it('answers an unknown email exactly like a wrong password, and an unverified email with EMAIL_NOT_VERIFIED', async () => {
     await registerAndReadCode();
     const unverified = await call('session.signIn', { email: normalizedEmail, password: patient.password });
-    expect(unverified).toEqual({ ok: false, error: { code: 'EMAIL_NOT_VERIFIED', message: ERROR_MESSAGES.EMAIL_NOT_VERIFIED } });
+    expect(unverified).toEqual({
+      ok: false,
+      error: { code: 'EMAIL_NOT_VERIFIED', message: ERROR_MESSAGES.EMAIL_NOT_VERIFIED },
+    });
     const wrongPassword = await call('session.signIn', { email: normalizedEmail, password: 'not the password at all' });
     const unknown = await call('session.signIn', { email: 'nobody@example.org', password: 'not the password at all' });
-    expect(wrongPassword).toEqual({ ok: false, error: { code: 'INVALID_CREDENTIALS', message: ERROR_MESSAGES.INVALID_CREDENTIALS } });
+    expect(wrongPassword).toEqual({
+      ok: false,
+      error: { code: 'INVALID_CREDENTIALS', message: ERROR_MESSAGES.INVALID_CREDENTIALS },
+    });
     expect(unknown).toEqual(wrongPassword);
-    const failed = await t.core.db.knex('audit_events').where({ action: 'LOGIN_FAILED' }).select('actor_email', 'outcome');
+    const failed = await t.core.db
+      .knex('audit_events')
+      .where({ action: 'LOGIN_FAILED' })
+      .select('actor_email', 'outcome');
     expect(failed).toEqual([
       { actor_email: normalizedEmail, outcome: 'failure' },
       { actor_email: normalizedEmail, outcome: 'failure' },
@@ -173,15 +204,26 @@ describe.each(ENGINES)('on %s', (engine) => {
 
   it('refuses a weak password and a mismatched confirmation, naming the field, and stores nothing', async () => {
     const before = await snapshotDomainTables(t.core);
-    const weak = await call('account.register', { ...patient, password: 'ada-lovelace-1815', confirmPassword: 'ada-lovelace-1815' });
+    const weak = await call('account.register', {
+      ...patient,
+      password: 'ada-lovelace-1815',
+      confirmPassword: 'ada-lovelace-1815',
+    });
     expect(weak).toEqual({
       ok: false,
-      error: { code: 'WEAK_PASSWORD', message: ERROR_MESSAGES.WEAK_PASSWORD, fields: { password: expect.stringMatching(/name or email/) } },
+      error: {
+        code: 'WEAK_PASSWORD',
+        message: ERROR_MESSAGES.WEAK_PASSWORD,
+        fields: { password: expect.stringMatching(/name or email/) },
+      },
     });
     const short = await call('account.register', { ...patient, password: 'short', confirmPassword: 'short' });
     expect(short.ok === false && short.error.fields).toEqual({ password: 'Use at least 12 characters.' });
     const mismatch = await call('account.register', { ...patient, confirmPassword: 'something else entirely' });
-    expect(mismatch.ok === false && mismatch.error).toMatchObject({ code: 'INVALID_INPUT', fields: { confirmPassword: 'The passwords do not match.' } });
+    expect(mismatch.ok === false && mismatch.error).toMatchObject({
+      code: 'INVALID_INPUT',
+      fields: { confirmPassword: 'The passwords do not match.' },
+    });
     expect(await snapshotDomainTables(t.core)).toEqual(before);
   });
 
@@ -198,7 +240,12 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect((await call('session.signIn', cyclic)).ok).toBe(false);
     expect(await snapshotDomainTables(t.core)).toEqual(before);
     const audit = await t.core.db.knex('audit_events').select('outcome', 'error_code', 'details');
-    expect(audit.map((a) => a.error_code)).toEqual(['INVALID_INPUT', 'INVALID_INPUT', 'UNKNOWN_CHANNEL', 'INVALID_INPUT']);
+    expect(audit.map((a) => a.error_code)).toEqual([
+      'INVALID_INPUT',
+      'INVALID_INPUT',
+      'UNKNOWN_CHANNEL',
+      'INVALID_INPUT',
+    ]);
     expect(JSON.stringify(audit)).not.toContain('aaaaaaaaaa'); // the payload itself is never recorded
   });
 
@@ -226,7 +273,9 @@ describe.each(ENGINES)('on %s', (engine) => {
     t.clock.advance(30 * 60_000 + 1);
     const result = await call('session.signOut', {});
     expect(result).toEqual({ ok: false, error: { code: 'SESSION_EXPIRED', message: ERROR_MESSAGES.SESSION_EXPIRED } });
-    expect(await t.core.db.knex('audit_events').where({ action: 'SESSION_EXPIRED' }).count({ n: '*' })).toEqual([{ n: 1 }]);
+    expect(await t.core.db.knex('audit_events').where({ action: 'SESSION_EXPIRED' }).count({ n: '*' })).toEqual([
+      { n: 1 },
+    ]);
   });
 
   it('lets an admin made by the command line sign in as an administrator', async () => {
@@ -237,12 +286,21 @@ describe.each(ENGINES)('on %s', (engine) => {
       password: 'quiet harbour lantern 42',
       role: 'admin',
     });
-    const result = await call('session.signIn', { email: 'admin@clinic.example', password: 'quiet harbour lantern 42' });
+    const result = await call('session.signIn', {
+      email: 'admin@clinic.example',
+      password: 'quiet harbour lantern 42',
+    });
     expect(result.ok && (result.value as { user: { role: string } }).user.role).toBe('admin');
   });
 
   it('ends the session when its window goes away', async () => {
-    await t.core.admin.createStaffAccount({ email: 'nurse@clinic.example', firstName: 'Florence', lastName: 'Nightingale', password: 'lamp lit ward rounds', role: 'nurse' });
+    await t.core.admin.createStaffAccount({
+      email: 'nurse@clinic.example',
+      firstName: 'Florence',
+      lastName: 'Nightingale',
+      password: 'lamp lit ward rounds',
+      role: 'nurse',
+    });
     await call('session.signIn', { email: 'nurse@clinic.example', password: 'lamp lit ward rounds' });
     await t.core.forgetCaller(caller.id);
     expect(await call('session.current', {})).toEqual({ ok: true, value: { user: null } });

@@ -32,7 +32,11 @@ export class TestMailbox {
           simpleParser(Buffer.concat(chunks))
             .then((mail) => {
               const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
-              this.messages.push({ to: to?.value[0]?.address ?? '', subject: mail.subject ?? '', text: mail.text ?? '' });
+              this.messages.push({
+                to: to?.value[0]?.address ?? '',
+                subject: mail.subject ?? '',
+                text: mail.text ?? '',
+              });
               this.waiters.splice(0).forEach((w) => w());
               callback();
             })

@@ -45,7 +45,13 @@ describe('field rules', () => {
     expect(emailCodeSchema.safeParse('abcdef').success).toBe(false);
   });
   it('refuses a name with control characters and a confirmation that differs', () => {
-    const base = { email: 'a@b.example', firstName: 'A', lastName: 'B', password: 'x'.repeat(12), confirmPassword: 'x'.repeat(12) };
+    const base = {
+      email: 'a@b.example',
+      firstName: 'A',
+      lastName: 'B',
+      password: 'x'.repeat(12),
+      confirmPassword: 'x'.repeat(12),
+    };
     expect(registrationSchema.safeParse(base).success).toBe(true);
     expect(registrationSchema.safeParse({ ...base, firstName: 'A\u0007' }).success).toBe(false);
     expect(registrationSchema.safeParse({ ...base, confirmPassword: 'y'.repeat(12) }).success).toBe(false);

@@ -57,7 +57,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const db = openDatabase(config);
       try {
         const applied = await migrateToLatest(db);
-        say(applied.length ? `Applied ${applied.length} migration(s) to ${db.location}: ${applied.join(', ')}` : `The database at ${db.location} is up to date.`);
+        say(
+          applied.length
+            ? `Applied ${applied.length} migration(s) to ${db.location}: ${applied.join(', ')}`
+            : `The database at ${db.location} is up to date.`,
+        );
         return 0;
       } finally {
         await db.knex.destroy();

@@ -21,7 +21,12 @@ import type { SessionRegistry } from './session-registry';
 /** The largest payload a renderer may send, as JSON. A 1 MB email is refused before any parsing. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
 
-const DENIED_CODES: ReadonlySet<ErrorCode> = new Set(['UNKNOWN_CHANNEL', 'NOT_SIGNED_IN', 'SESSION_EXPIRED', 'FORBIDDEN']);
+const DENIED_CODES: ReadonlySet<ErrorCode> = new Set([
+  'UNKNOWN_CHANNEL',
+  'NOT_SIGNED_IN',
+  'SESSION_EXPIRED',
+  'FORBIDDEN',
+]);
 
 export interface DispatchDeps {
   knex: Knex;
@@ -50,7 +55,9 @@ function payloadSize(payload: unknown): number {
   }
 }
 
-function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): Record<string, string> {
+function fieldErrors(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of issues) {
     const key = issue.path.map(String).join('.') || '_';
@@ -70,7 +77,10 @@ export function createDispatch(deps: DispatchDeps) {
     try {
       await knex.transaction((trx) => writeAuditEvent(trx, stamp(), event));
     } catch (err) {
-      log.error('could not write an audit event', { action: event.action, reason: (err as Error).message.slice(0, 200) });
+      log.error('could not write an audit event', {
+        action: event.action,
+        reason: (err as Error).message.slice(0, 200),
+      });
     }
   }
 
@@ -130,7 +140,8 @@ export function createDispatch(deps: DispatchDeps) {
     };
 
     try {
-      if (payloadSize(payload) > MAX_PAYLOAD_BYTES) return await refuse('INVALID_INPUT', { _: 'The request is too large.' });
+      if (payloadSize(payload) > MAX_PAYLOAD_BYTES)
+        return await refuse('INVALID_INPUT', { _: 'The request is too large.' });
       const parsed = spec.input.safeParse(payload);
       if (!parsed.success) return await refuse('INVALID_INPUT', fieldErrors(parsed.error.issues));
 
@@ -138,7 +149,8 @@ export function createDispatch(deps: DispatchDeps) {
       session = resolved.session;
       if (spec.access !== 'public') {
         if (!session) return await refuse(resolved.expired ? 'SESSION_EXPIRED' : 'NOT_SIGNED_IN');
-        if (spec.access !== 'session' && !hasPermission(session.user.role, spec.access)) return await refuse('FORBIDDEN');
+        if (spec.access !== 'session' && !hasPermission(session.user.role, spec.access))
+          return await refuse('FORBIDDEN');
       }
       return await runHandler(channel, spec, parsed.data, caller, session, base, refuse);
     } catch (err) {

@@ -48,7 +48,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const workstation = describeWorkstation(
     options.workstation ?? { hostname: os.hostname(), osUser: os.userInfo().username },
   );
-  const keys = deriveKeys(loadDataKey({ dataDir: config.dataDir, masterKey: config.masterKey, protector: options.keyProtector }));
+  const keys = deriveKeys(
+    loadDataKey({ dataDir: config.dataDir, masterKey: config.masterKey, protector: options.keyProtector }),
+  );
   const db = openDatabase(config);
   try {
     await migrateToLatest(db);

@@ -36,6 +36,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`HealthSphere preview could not start: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    `HealthSphere preview could not start: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`,
+  );
   process.exit(1);
 });

@@ -54,7 +54,8 @@ export function loadDataKey(options: { dataDir: string; masterKey?: Buffer; prot
 }
 
 export function deriveKeys(dataKey: Buffer): DerivedKeys {
-  const derive = (info: string) => Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `healthsphere/${info}`, KEY_BYTES));
+  const derive = (info: string) =>
+    Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `healthsphere/${info}`, KEY_BYTES));
   return {
     emailCode: derive('email-code/v1'),
     sessionToken: derive('session-token/v1'),

@@ -33,7 +33,11 @@ export class MailSender {
     private readonly log: Logger,
   ) {
     this.transport = smtpUrl
-      ? nodemailer.createTransport(smtpUrl, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 })
+      ? nodemailer.createTransport(smtpUrl, {
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 20_000,
+        })
       : null;
   }
 

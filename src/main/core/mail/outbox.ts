@@ -6,7 +6,12 @@ import type { MailMessage } from './templates';
 
 export const OUTBOX_CONTEXT = 'mail_outbox.body';
 
-export async function enqueueMail(trx: Knex.Transaction, outboxKey: Buffer, nowMs: number, mail: MailMessage): Promise<void> {
+export async function enqueueMail(
+  trx: Knex.Transaction,
+  outboxKey: Buffer,
+  nowMs: number,
+  mail: MailMessage,
+): Promise<void> {
   await trx('mail_outbox').insert({
     kind: mail.kind,
     recipient: mail.to,

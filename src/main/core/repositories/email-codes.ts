@@ -25,7 +25,13 @@ function hashCode(key: Buffer, userId: number, purpose: CodePurpose, code: strin
 }
 
 /** Issues a fresh code, retiring every earlier one of the same purpose. Returns the code to mail. */
-export async function issueCode(trx: Knex.Transaction, key: Buffer, userId: number, purpose: CodePurpose, nowMs: number): Promise<string> {
+export async function issueCode(
+  trx: Knex.Transaction,
+  key: Buffer,
+  userId: number,
+  purpose: CodePurpose,
+  nowMs: number,
+): Promise<string> {
   await trx('email_codes').where({ user_id: userId, purpose }).whereNull('consumed_at').update({ consumed_at: nowMs });
   const code = generateEmailCode();
   await trx('email_codes').insert({
@@ -41,10 +47,13 @@ export async function issueCode(trx: Knex.Transaction, key: Buffer, userId: numb
 }
 
 /** When the latest code of this purpose was issued, to limit how often a new one is sent. */
-export async function lastCodeIssuedAt(db: Knex | Knex.Transaction, userId: number, purpose: CodePurpose): Promise<number | null> {
+export async function lastCodeIssuedAt(
+  db: Knex | Knex.Transaction,
+  userId: number,
+  purpose: CodePurpose,
+): Promise<number | null> {
   const row = (await db('email_codes').where({ user_id: userId, purpose }).max({ at: 'created_at' }).first()) as
-    | { at: number | null }
-    | undefined;
+    { at: number | null } | undefined;
   return row?.at == null ? null : Number(row.at);
 }
 

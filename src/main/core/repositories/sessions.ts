@@ -39,9 +39,7 @@ export async function insertSession(
 }
 
 export type SessionLookup =
-  | { state: 'active'; session: ActiveSession }
-  | { state: 'expired'; session: ActiveSession }
-  | { state: 'none' };
+  { state: 'active'; session: ActiveSession } | { state: 'expired'; session: ActiveSession } | { state: 'none' };
 
 export async function findSession(db: Knex, tokenHash: string, nowMs: number): Promise<SessionLookup> {
   const row = (await db('sessions')
@@ -69,6 +67,11 @@ export async function touchSession(trx: Knex.Transaction, sessionId: number, now
   await trx('sessions').where({ id: sessionId }).whereNull('ended_at').update({ last_seen_at: nowMs });
 }
 
-export async function endSession(trx: Knex.Transaction, sessionId: number, reason: SessionEndReason, nowMs: number): Promise<void> {
+export async function endSession(
+  trx: Knex.Transaction,
+  sessionId: number,
+  reason: SessionEndReason,
+  nowMs: number,
+): Promise<void> {
   await trx('sessions').where({ id: sessionId }).whereNull('ended_at').update({ ended_at: nowMs, end_reason: reason });
 }

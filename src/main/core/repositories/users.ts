@@ -67,5 +67,8 @@ export async function insertUser(trx: Knex.Transaction, user: NewUser, nowMs: nu
 }
 
 export async function markEmailVerified(trx: Knex.Transaction, userId: number, nowMs: number): Promise<void> {
-  await trx('users').where({ id: userId }).whereNull('email_verified_at').update({ email_verified_at: nowMs, updated_at: nowMs });
+  await trx('users')
+    .where({ id: userId })
+    .whereNull('email_verified_at')
+    .update({ email_verified_at: nowMs, updated_at: nowMs });
 }

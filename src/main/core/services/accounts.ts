@@ -3,11 +3,16 @@ import type { Knex } from 'knex';
 import { passwordProblem } from '../../../shared/password-policy';
 import type { Role } from '../../../shared/roles';
 import { type AuditStamp, writeAuditEvent } from '../audit/audit-writer';
-import type { DerivedKeys } from '../crypto/keys';
 import { hashPassword } from '../crypto/password';
 import { DomainError } from '../domain-error';
 import { registrationAttemptMail, verificationCodeMail } from '../mail/templates';
-import { CODE_RESEND_INTERVAL_MS, CODE_VALID_MS, consumeCode, issueCode, lastCodeIssuedAt } from '../repositories/email-codes';
+import {
+  CODE_RESEND_INTERVAL_MS,
+  CODE_VALID_MS,
+  consumeCode,
+  issueCode,
+  lastCodeIssuedAt,
+} from '../repositories/email-codes';
 import { findUserByEmail, insertUser, markEmailVerified } from '../repositories/users';
 import { type Handler, type HandlerContext, committedFailure } from './handler';
 
@@ -87,22 +92,15 @@ export interface StaffAccount {
 }
 
 /** Creates a verified staff account from the admin command line; audited as the command line's act. */
-export async function createStaffAccount(
-  knex: Knex,
-  stamp: () => AuditStamp,
-  account: StaffAccount,
-): Promise<number> {
+export async function createStaffAccount(knex: Knex, stamp: () => AuditStamp, account: StaffAccount): Promise<number> {
   const problem = passwordProblem(account.password, account);
   if (problem) throw weakPassword(problem);
   const passwordHash = await hashPassword(account.password);
   return knex.transaction(async (trx) => {
     const s = stamp();
-    const id = await insertUser(
-      trx,
-      { ...account, phone: null, passwordHash, emailVerifiedAt: s.nowMs },
-      s.nowMs,
-    );
-    if (id === null) throw new DomainError('INVALID_INPUT', { email: 'An account with this email address already exists.' });
+    const id = await insertUser(trx, { ...account, phone: null, passwordHash, emailVerifiedAt: s.nowMs }, s.nowMs);
+    if (id === null)
+      throw new DomainError('INVALID_INPUT', { email: 'An account with this email address already exists.' });
     await writeAuditEvent(trx, s, {
       action: 'USER_CREATED',
       outcome: 'success',
@@ -115,4 +113,3 @@ export async function createStaffAccount(
     return id;
   });
 }
-

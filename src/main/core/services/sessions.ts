@@ -16,7 +16,9 @@ export function sessionHandlers(registry: SessionRegistry, workstation: string) 
       resourceId: user?.id ?? null,
     });
     // An unknown email costs the same argon2 work and gets the same answer as a wrong password.
-    const passwordOk = user ? await verifyPassword(user.password_hash, input.password) : await verifyAgainstDummy(input.password);
+    const passwordOk = user
+      ? await verifyPassword(user.password_hash, input.password)
+      : await verifyAgainstDummy(input.password);
     if (!user || !passwordOk) throw new DomainError('INVALID_CREDENTIALS');
     if (!isActive(user)) throw new DomainError('ACCOUNT_DISABLED');
     if (user.email_verified_at == null) throw new DomainError('EMAIL_NOT_VERIFIED');
