@@ -3,6 +3,7 @@ import os from 'node:os';
 import { app, dialog, type BrowserWindow } from 'electron';
 import { startCore } from './core';
 import { ConfigError, loadConfig, type CoreConfig } from './core/config';
+import { KeyFileError } from './core/crypto/keys';
 import { consoleLogger } from './core/log';
 import { registerIpc, type IpcRegistration } from './shell/ipc';
 import { createKeyProtector } from './shell/key-protector';
@@ -32,6 +33,8 @@ function failStart(err: unknown): void {
       'HealthSphere cannot start',
       `The setting ${err.key} is not valid.\n\n${err.message}\n\nCorrect it (environment or machine policy file) and start HealthSphere again.`,
     );
+  } else if (err instanceof KeyFileError) {
+    dialog.showErrorBox('HealthSphere cannot start', err.message);
   } else {
     log.error('HealthSphere could not start.', { reason: err instanceof Error ? err.message : String(err) });
     dialog.showErrorBox(

@@ -57,7 +57,7 @@ test('a patient registers, verifies the emailed code, signs in to the patient po
   // A reload keeps the session: the core holds it for this window, the page holds no secret.
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Patient portal' })).toBeVisible();
-  const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + document.cookie);
+  const storage = await page.evaluate<string>('JSON.stringify({ ...localStorage }) + document.cookie');
   expect(storage).not.toMatch(/token|session/i);
 
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -47,6 +47,20 @@ describe('the data key', () => {
     expect(loadDataKey({ dataDir: dir }).equals(first)).toBe(true);
     fs.rmSync(dir, { recursive: true });
   });
+  it('is wrapped by the OS keychain when the app has one, and a process without it is told plainly', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-key-'));
+    const xor = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a));
+    const protector = { name: 'electron-safeStorage', protect: xor, unprotect: xor };
+    const key = loadDataKey({ dataDir: dir, protector });
+    const file = fs.readFileSync(keyFilePath(dir), 'utf8');
+    expect(file.startsWith('healthsphere-data-key v1 electron-safeStorage\n')).toBe(true);
+    expect(file).not.toContain(key.toString('base64'));
+    expect(loadDataKey({ dataDir: dir, protector }).equals(key)).toBe(true);
+    expect(() => loadDataKey({ dataDir: dir })).toThrow(/protected by electron-safeStorage.*HEALTHSPHERE_MASTER_KEY/);
+    fs.writeFileSync(keyFilePath(dir), 'garbage');
+    expect(() => loadDataKey({ dataDir: dir })).toThrow(/not a HealthSphere key file/);
+    fs.rmSync(dir, { recursive: true });
+  });
   it('comes from HEALTHSPHERE_MASTER_KEY when given, and derives distinct keys per use', () => {
     const master = randomBytes(32);
     expect(loadDataKey({ dataDir: '/nonexistent', masterKey: master })).toBe(master);

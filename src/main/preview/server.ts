@@ -126,10 +126,7 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
   });
   const address = server.address() as AddressInfo;
   origin = `http://127.0.0.1:${address.port}`;
-  csp = contentSecurityPolicy({ delivery: 'header' }).replace(
-    "connect-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${address.port}`,
-  );
+  csp = contentSecurityPolicy({ previewSocket: `ws://127.0.0.1:${address.port}` });
 
   return {
     url: `${origin}/?token=${openingToken}`,

@@ -11,6 +11,8 @@ export interface CspOptions {
    * into the built index.html, where frame-ancestors is not allowed (browsers ignore it with a warning).
    */
   delivery?: 'header' | 'meta';
+  /** The browser preview's WebSocket origin (development and tests only). */
+  previewSocket?: string;
 }
 
 export function contentSecurityPolicy(options: CspOptions = {}): string {
@@ -22,7 +24,7 @@ export function contentSecurityPolicy(options: CspOptions = {}): string {
     // Mantine writes style attributes and <style> elements at run time.
     ['style-src', "'self'", "'unsafe-inline'"],
     ['img-src', "'self'", 'data:'],
-    devSocket ? ['connect-src', "'self'", devSocket] : ['connect-src', "'self'"],
+    ['connect-src', "'self'", ...[devSocket, options.previewSocket].filter((s): s is string => Boolean(s))],
     ['object-src', "'none'"],
     ['base-uri', "'none'"],
     ['form-action', "'none'"],

@@ -26,23 +26,45 @@ export function keyFilePath(dataDir: string): string {
   return path.join(dataDir, 'data.key');
 }
 
-/** Returns the data key, creating the key file on first start. */
+const HEADER = 'healthsphere-data-key v1';
+const PLAIN_WRAPPING = 'file';
+
+export class KeyFileError extends Error {}
+
+/**
+ * Returns the data key, creating the key file on first start. The file's first line says how the key is
+ * wrapped (`file`, or the protector's name), so a process without that protector fails with a clear message.
+ */
 export function loadDataKey(options: { dataDir: string; masterKey?: Buffer; protector?: KeyProtector }): Buffer {
   if (options.masterKey) {
-    if (options.masterKey.length !== KEY_BYTES) throw new Error('The master key must be 32 bytes.');
+    if (options.masterKey.length !== KEY_BYTES) throw new KeyFileError('The master key must be 32 bytes.');
     return options.masterKey;
   }
   const file = keyFilePath(options.dataDir);
   const protector = options.protector;
   if (fs.existsSync(file)) {
-    const stored = fs.readFileSync(file);
-    const key = protector ? protector.unprotect(stored) : Buffer.from(stored.toString('utf8').trim(), 'base64');
-    if (key.length !== KEY_BYTES) throw new Error(`The key file ${file} is damaged.`);
+    const [header = '', payload = ''] = fs.readFileSync(file, 'utf8').split('\n');
+    const wrapping = header.startsWith(`${HEADER} `) ? header.slice(HEADER.length + 1) : '';
+    let key: Buffer;
+    if (wrapping === PLAIN_WRAPPING) {
+      key = Buffer.from(payload.trim(), 'base64');
+    } else if (protector && wrapping === protector.name) {
+      key = protector.unprotect(Buffer.from(payload.trim(), 'base64'));
+    } else if (wrapping) {
+      throw new KeyFileError(
+        `The key file ${file} is protected by ${wrapping}, which this process cannot use. ` +
+          'Run this from the HealthSphere app on this machine, or give the key as HEALTHSPHERE_MASTER_KEY.',
+      );
+    } else {
+      throw new KeyFileError(`The key file ${file} is not a HealthSphere key file.`);
+    }
+    if (key.length !== KEY_BYTES) throw new KeyFileError(`The key file ${file} is damaged.`);
     return key;
   }
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
-  const contents = protector ? protector.protect(key) : Buffer.from(key.toString('base64') + '\n', 'utf8');
+  const payload = (protector ? protector.protect(key) : key).toString('base64');
+  const contents = `${HEADER} ${protector ? protector.name : PLAIN_WRAPPING}\n${payload}\n`;
   // 'wx': never overwrite a key another process wrote a moment ago.
   try {
     fs.writeFileSync(file, contents, { mode: 0o600, flag: 'wx' });
