@@ -39,6 +39,13 @@ async function benchEngine(name: string, databaseUrl?: string): Promise<void> {
     await timed('sign-in (argon2id verify + session + audit)', 20, () =>
       core.dispatch('session.signIn', { email: 'doctor@clinic.example', password: 'steady bench passphrase' }, caller),
     );
+    // Enumeration resistance: an unknown email must cost about what a wrong password costs.
+    await timed('sign-in, wrong password', 20, () =>
+      core.dispatch('session.signIn', { email: 'doctor@clinic.example', password: 'not the passphrase' }, caller),
+    );
+    await timed('sign-in, unknown email', 20, () =>
+      core.dispatch('session.signIn', { email: 'nobody@clinic.example', password: 'not the passphrase' }, caller),
+    );
     await timed('audited request (session.current)', 500, () => core.dispatch('session.current', {}, caller));
     await timed('refused request (invalid input, audited)', 500, () =>
       core.dispatch('session.signIn', { email: 1 }, caller),

@@ -54,9 +54,10 @@ export const test = base.extend<{ preview: Preview }>({
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     };
     await use({ url, mailbox, env, admin });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    await exited;
+    // SIGTERM stops the preview cleanly: sessions ended, database closed, exit status 0.
+    expect(await exited).toBe(0);
     await mailbox.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   },

@@ -2,7 +2,7 @@
 // Every request ends in a Result; nothing thrown crosses the boundary, and every request is audited.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { type ChannelName, type ChannelSpec, contract, isChannelName } from '../../shared/contract';
+import { type AuditAction, type ChannelName, type ChannelSpec, contract, isChannelName } from '../../shared/contract';
 import { type ErrorCode, type Result, errorResult } from '../../shared/errors';
 import { hasPermission } from '../../shared/roles';
 import { type AuditEvent, type AuditOutcome, type AuditStamp, writeAuditEvent } from './audit/audit-writer';
@@ -13,7 +13,7 @@ import type { DerivedKeys } from './crypto/keys';
 import { DomainError } from './domain-error';
 import type { Logger } from './log';
 import { enqueueMail } from './mail/outbox';
-import { endSession, findSession, touchSession } from './repositories/sessions';
+import { type SessionEndReason, endSession, findSession, touchSession } from './repositories/sessions';
 import type { ActiveSession, HandlerContext, Handlers } from './services/handler';
 import { isCommittedFailure } from './services/handler';
 import type { SessionRegistry } from './session-registry';
@@ -84,6 +84,27 @@ export function createDispatch(deps: DispatchDeps) {
     }
   }
 
+  /** Ends a session and records why, in one transaction. */
+  async function endSessionAudited(
+    session: ActiveSession,
+    reason: SessionEndReason,
+    action: AuditAction,
+    details?: AuditEvent['details'],
+  ): Promise<void> {
+    await knex.transaction(async (trx) => {
+      await endSession(trx, session.id, reason, clock.nowMs());
+      await writeAuditEvent(trx, stamp(), {
+        action,
+        outcome: 'success',
+        actor: actorOf(session),
+        sessionHash: auditSessionRef(session.tokenHash),
+        resourceType: 'session',
+        resourceId: session.id,
+        details,
+      });
+    });
+  }
+
   /** Resolves the caller's session; an expired one is ended and forgotten, and that is audited. */
   async function resolveSession(caller: Caller): Promise<{ session: ActiveSession | null; expired: boolean }> {
     const token = registry.tokenOf(caller.id);
@@ -91,22 +112,18 @@ export function createDispatch(deps: DispatchDeps) {
     const lookup = await findSession(knex, keyedHash(keys.sessionToken, token), clock.nowMs());
     if (lookup.state === 'active') return { session: lookup.session, expired: false };
     registry.forget(caller.id);
-    if (lookup.state === 'expired') {
-      const { session } = lookup;
-      await knex.transaction(async (trx) => {
-        await endSession(trx, session.id, 'expired', clock.nowMs());
-        await writeAuditEvent(trx, stamp(), {
-          action: 'SESSION_EXPIRED',
-          outcome: 'success',
-          actor: { userId: session.user.id, email: session.user.email, role: session.user.role },
-          sessionHash: auditSessionRef(session.tokenHash),
-          resourceType: 'session',
-          resourceId: session.id,
-        });
-      });
-      return { session: null, expired: true };
-    }
-    return { session: null, expired: false };
+    if (lookup.state === 'none') return { session: null, expired: false };
+    await endSessionAudited(lookup.session, 'expired', 'SESSION_EXPIRED');
+    return { session: null, expired: true };
+  }
+
+  /** A renderer went away (window closed, preview connection gone for good): its session ends. */
+  async function forgetCaller(callerId: string): Promise<void> {
+    const token = registry.forget(callerId);
+    if (!token) return;
+    const lookup = await findSession(knex, keyedHash(keys.sessionToken, token), clock.nowMs());
+    if (lookup.state === 'none') return;
+    await endSessionAudited(lookup.session, 'closed', 'LOGOUT', { reason: 'window closed' });
   }
 
   async function dispatch(channel: unknown, payload: unknown, caller: Caller): Promise<Result<unknown>> {
@@ -233,7 +250,7 @@ export function createDispatch(deps: DispatchDeps) {
     return outcome.result;
   }
 
-  return dispatch;
+  return { dispatch, forgetCaller };
 }
 
 function actorOf(session: ActiveSession) {

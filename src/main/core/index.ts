@@ -2,17 +2,15 @@
 // the browser preview and the tests all start it here and reach the domain only through dispatch.
 import os from 'node:os';
 import type { Result } from '../../shared/errors';
-import { type AuditStamp, writeAuditEvent } from './audit/audit-writer';
+import type { AuditStamp } from './audit/audit-writer';
 import { type Caller, type Workstation, describeWorkstation } from './caller';
 import { type Clock, systemClock } from './clock';
 import type { CoreConfig } from './config';
 import { type KeyProtector, deriveKeys, loadDataKey } from './crypto/keys';
 import { type Database, migrateToLatest, openDatabase } from './db/connection';
-import { auditSessionRef, createDispatch } from './dispatch';
+import { createDispatch } from './dispatch';
 import { type Logger, consoleLogger } from './log';
 import { MailSender } from './mail/mail-sender';
-import { keyedHash } from './crypto/hmac';
-import { endSession, findSession } from './repositories/sessions';
 import { type StaffAccount, createStaffAccount, register, resendCode, verifyEmail } from './services/accounts';
 import type { Handlers } from './services/handler';
 import { sessionHandlers } from './services/sessions';
@@ -71,7 +69,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'session.current': sessions.current,
     'session.signOut': sessions.signOut,
   };
-  const dispatch = createDispatch({
+  const { dispatch, forgetCaller } = createDispatch({
     knex: db.knex,
     clock,
     keys,
@@ -88,25 +86,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     db,
     mail,
     dispatch,
-    async forgetCaller(callerId) {
-      const token = registry.forget(callerId);
-      if (!token) return;
-      const lookup = await findSession(db.knex, keyedHash(keys.sessionToken, token), clock.nowMs());
-      if (lookup.state === 'none') return;
-      const { session } = lookup;
-      await db.knex.transaction(async (trx) => {
-        await endSession(trx, session.id, 'closed', clock.nowMs());
-        await writeAuditEvent(trx, stamp(), {
-          action: 'LOGOUT',
-          outcome: 'success',
-          actor: { userId: session.user.id, email: session.user.email, role: session.user.role },
-          sessionHash: auditSessionRef(session.tokenHash),
-          resourceType: 'session',
-          resourceId: session.id,
-          details: { reason: 'window closed' },
-        });
-      });
-    },
+    forgetCaller,
     async close() {
       await mail.stop();
       await db.knex.destroy();
