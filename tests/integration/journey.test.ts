@@ -249,6 +249,17 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect(JSON.stringify(audit)).not.toContain('aaaaaaaaaa'); // the payload itself is never recorded
   });
 
+  it('records a call the shell refused because it did not come from the app window', async () => {
+    await t.core.recordUntrustedCall('session.signIn');
+    const row = await t.core.db.knex('audit_events').first();
+    expect(row).toMatchObject({
+      action: 'REQUEST_REJECTED',
+      outcome: 'denied',
+      channel: 'session.signIn',
+      error_code: 'FORBIDDEN',
+    });
+  });
+
   it('delays the code while the mail server is down and delivers it when it is back', async () => {
     mailbox.refuse = true;
     await call('account.register', { ...patient });

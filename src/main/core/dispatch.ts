@@ -250,7 +250,18 @@ export function createDispatch(deps: DispatchDeps) {
     return outcome.result;
   }
 
-  return { dispatch, forgetCaller };
+  /** A call the shell refused before dispatch (not from the app's own frame): audited, nothing else. */
+  async function recordUntrustedCall(channel: string): Promise<void> {
+    await auditAlone({
+      action: 'REQUEST_REJECTED',
+      outcome: 'denied',
+      channel: isChannelName(channel) ? channel : null,
+      errorCode: 'FORBIDDEN',
+      details: { reason: 'sender is not the app window' },
+    });
+  }
+
+  return { dispatch, forgetCaller, recordUntrustedCall };
 }
 
 function actorOf(session: ActiveSession) {

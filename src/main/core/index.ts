@@ -30,6 +30,8 @@ export interface Core {
   dispatch(channel: unknown, payload: unknown, caller: Caller): Promise<Result<unknown>>;
   /** A renderer went away: its session ends. */
   forgetCaller(callerId: string): Promise<void>;
+  /** The shell refused a call that was not from the app's own window; the core records it. */
+  recordUntrustedCall(channel: string): Promise<void>;
   close(): Promise<void>;
   readonly db: Database;
   readonly mail: MailSender;
@@ -69,7 +71,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'session.current': sessions.current,
     'session.signOut': sessions.signOut,
   };
-  const { dispatch, forgetCaller } = createDispatch({
+  const { dispatch, forgetCaller, recordUntrustedCall } = createDispatch({
     knex: db.knex,
     clock,
     keys,
@@ -87,6 +89,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     mail,
     dispatch,
     forgetCaller,
+    recordUntrustedCall,
     async close() {
       await mail.stop();
       await db.knex.destroy();

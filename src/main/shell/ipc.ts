@@ -11,6 +11,7 @@ import { isTrustedSender, type AppLocation, type SenderFacts } from './sender-ch
 export interface IpcCore {
   dispatch(channel: unknown, payload: unknown, caller: { id: string }): Promise<Result<unknown>>;
   forgetCaller(callerId: string): Promise<void>;
+  recordUntrustedCall(channel: string): Promise<void>;
 }
 
 export interface IpcOptions {
@@ -54,6 +55,7 @@ export function registerIpc(core: IpcCore, options: IpcOptions): IpcRegistration
       }
       if (!trusted) {
         log.warn('IPC call refused: not from the app window.', { channel: name });
+        await core.recordUntrustedCall(name).catch(() => undefined);
         return errorResult('FORBIDDEN');
       }
       if (stopped) return errorResult('UNAVAILABLE');

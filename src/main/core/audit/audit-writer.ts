@@ -14,7 +14,7 @@ export interface AuditActor {
 export interface AuditEvent {
   action: AuditAction;
   outcome: AuditOutcome;
-  channel?: string;
+  channel?: string | null;
   actor?: AuditActor;
   sessionHash?: string | null;
   resourceType?: string;
