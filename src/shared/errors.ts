@@ -8,10 +8,12 @@ export const ERROR_MESSAGES = {
   ACCOUNT_LOCKED: 'This account is locked. Try again later or ask an administrator to unlock it.',
   ACCOUNT_DISABLED: 'This account has been deactivated. Ask an administrator for help.',
   RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
+  PASSWORD_MISMATCH: 'The current password is not correct.',
   INVALID_CODE: 'That code is not valid. Check the latest email we sent, or ask for a new code.',
   WEAK_PASSWORD: 'Choose a stronger password.',
   TWO_FACTOR_REQUIRED: 'Finish two-step verification first.',
   NOT_SIGNED_IN: 'Please sign in.',
+  SESSION_LOCKED: 'The screen is locked. Enter your password to continue, or switch user.',
   SESSION_EXPIRED: 'Your session has ended. Please sign in again.',
   FORBIDDEN: 'You do not have permission to do that.',
   UNAVAILABLE: 'The service is not available right now. Try again in a moment.',
@@ -27,13 +29,19 @@ export interface AppError {
   message: string;
   /** Which fields were refused, for INVALID_INPUT and WEAK_PASSWORD; never echoes the value. */
   fields?: Record<string, string>;
+  /** For RATE_LIMITED and ACCOUNT_LOCKED: when trying again can succeed. */
+  retryAfterSeconds?: number;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
 
-export function errorResult(code: ErrorCode, fields?: Record<string, string>): { ok: false; error: AppError } {
-  return {
-    ok: false,
-    error: fields ? { code, message: ERROR_MESSAGES[code], fields } : { code, message: ERROR_MESSAGES[code] },
-  };
+export function errorResult(
+  code: ErrorCode,
+  fields?: Record<string, string>,
+  retryAfterSeconds?: number,
+): { ok: false; error: AppError } {
+  const error: AppError = { code, message: ERROR_MESSAGES[code] };
+  if (fields) error.fields = fields;
+  if (retryAfterSeconds !== undefined) error.retryAfterSeconds = retryAfterSeconds;
+  return { ok: false, error };
 }

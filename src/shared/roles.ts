@@ -10,11 +10,19 @@ export const ROLE_LABELS: Record<Role, string> = {
   patient: 'Patient',
 };
 
-export const PERMISSIONS = ['portal.admin', 'portal.clinical', 'portal.patient', 'profile.own.read'] as const;
+export const PERMISSIONS = [
+  'portal.admin',
+  'portal.clinical',
+  'portal.patient',
+  'profile.own.read',
+  'settings.manage',
+  'users.manage',
+  'mail.manage',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['portal.admin', 'profile.own.read'],
+  admin: ['portal.admin', 'profile.own.read', 'settings.manage', 'users.manage', 'mail.manage'],
   doctor: ['portal.clinical', 'profile.own.read'],
   nurse: ['portal.clinical', 'profile.own.read'],
   patient: ['portal.patient', 'profile.own.read'],

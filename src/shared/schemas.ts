@@ -1,5 +1,6 @@
 // Field schemas shared by the contract: the renderer validates with them as the user types, the core at dispatch.
 import { z } from 'zod';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { ROLES } from './roles';
 
 /** Lengths that bound every text a renderer can send; the core refuses anything longer before any work. */
@@ -37,23 +38,35 @@ export const personNameSchema = z
       .refine((s) => !CONTROL_CHARACTERS.test(s), 'Contains characters that are not allowed.'),
   );
 
-/** E.164: a plus sign, the country code and the number, digits only. Empty means no phone. */
+/** A phone number in international form, stored as E.164 ("+12025550143"). Empty means no phone. */
 export const phoneSchema = z
   .string()
   .max(40, 'Too long.')
-  .transform((s) => s.replace(/[\s().-]/g, ''))
-  .pipe(
-    z.union([
-      z.literal(''),
-      z.string().regex(/^\+[1-9]\d{6,14}$/, 'Use international format, for example +15551234567.'),
-    ]),
-  );
+  .transform((s, ctx) => {
+    const trimmed = s.trim();
+    if (trimmed === '') return '';
+    const phone = parsePhoneNumberFromString(trimmed);
+    if (!trimmed.startsWith('+') || !phone || !phone.isValid()) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a valid number in international format, for example +12025550143.' });
+      return z.NEVER;
+    }
+    return phone.number;
+  });
 
-/** Any password a person may type at sign-in; the policy for new passwords is applied by the core. */
+/**
+ * Any password a person may type. NFKC-normalized (NIST SP 800-63B), so the same characters typed on another
+ * keyboard match; counted in characters, so an emoji counts once. New passwords also pass the policy in the core.
+ */
 export const passwordSchema = z
   .string()
-  .min(1, 'Required.')
-  .max(LIMITS.passwordMaxLength, `At most ${LIMITS.passwordMaxLength} characters.`);
+  .max(LIMITS.passwordMaxLength * 8, `At most ${LIMITS.passwordMaxLength} characters.`)
+  .transform((s) => s.normalize('NFKC'))
+  .pipe(
+    z
+      .string()
+      .min(1, 'Required.')
+      .refine((s) => [...s].length <= LIMITS.passwordMaxLength, `At most ${LIMITS.passwordMaxLength} characters.`),
+  );
 
 export const emailCodeSchema = z
   .string()
@@ -71,6 +84,9 @@ export const userSummarySchema = z.object({
   role: roleSchema,
 });
 export type UserSummary = z.infer<typeof userSummarySchema>;
+
+/** A new password and its confirmation, for reset and change; the policy is applied by the core. */
+export const newPasswordFields = { newPassword: passwordSchema, confirmPassword: passwordSchema };
 
 export const registrationSchema = z
   .strictObject({

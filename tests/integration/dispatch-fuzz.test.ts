@@ -12,7 +12,7 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
     email: 'fuzz@example.org',
     firstName: 'Fuzz',
     lastName: 'Tester',
-    phone: '+15551234567',
+    phone: '+12025550143',
     password: 'correct horse battery staple',
     confirmPassword: 'correct horse battery staple',
   },

@@ -155,7 +155,7 @@ export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
           <TextInput
             ref={refs.phone}
             label="Phone (optional)"
-            description="International format, e.g. +15551234567"
+            description="International format, e.g. +12025550143"
             type="tel"
             autoComplete="tel"
             value={values.phone}
