@@ -2,13 +2,17 @@
 // Never edit a migration that has landed: add a new file and list it last.
 import type { Knex } from 'knex';
 import * as m001 from './001_initial';
+import * as m002 from './002_sign_in_protection';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: Array<[string, Migration]> = [['001_initial', m001]];
+const migrations: Array<[string, Migration]> = [
+  ['001_initial', m001],
+  ['002_sign_in_protection', m002],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => migrations,

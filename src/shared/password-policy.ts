@@ -16,7 +16,10 @@ export interface PasswordPolicy {
   requireComposition: boolean;
 }
 
-export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: LIMITS.passwordMinLength, requireComposition: false };
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = {
+  minLength: LIMITS.passwordMinLength,
+  requireComposition: false,
+};
 
 /** zxcvbn's score (0–4) a password needs: 3 resists an offline attack on a slow hash. */
 const MIN_STRENGTH_SCORE = 3;

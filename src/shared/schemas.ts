@@ -47,7 +47,10 @@ export const phoneSchema = z
     if (trimmed === '') return '';
     const phone = parsePhoneNumberFromString(trimmed);
     if (!trimmed.startsWith('+') || !phone || !phone.isValid()) {
-      ctx.addIssue({ code: 'custom', message: 'Enter a valid number in international format, for example +12025550143.' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Enter a valid number in international format, for example +12025550143.',
+      });
       return z.NEVER;
     }
     return phone.number;

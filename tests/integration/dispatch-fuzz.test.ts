@@ -21,6 +21,27 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   'session.signIn': { email: 'fuzz@example.org', password: 'correct horse battery staple' },
   'session.current': {},
   'session.signOut': {},
+  'account.passwordPolicy': {},
+  'account.requestPasswordReset': { email: 'fuzz@example.org' },
+  'account.resetPassword': {
+    email: 'fuzz@example.org',
+    code: '123456',
+    newPassword: 'correct horse battery staple',
+    confirmPassword: 'correct horse battery staple',
+  },
+  'session.unlock': { password: 'correct horse battery staple' },
+  'session.changePassword': {
+    currentPassword: 'correct horse battery staple',
+    newPassword: 'quiet harbour lantern 42',
+    confirmPassword: 'quiet harbour lantern 42',
+  },
+  'session.list': {},
+  'session.end': { sessionId: 1 },
+  'settings.getSecurity': {},
+  'settings.updateSecurity': { values: { lockoutThreshold: 10 } },
+  'users.unlock': { email: 'fuzz@example.org' },
+  'mail.sendTest': { to: 'fuzz@example.org' },
+  'mail.outbox': { state: 'all' },
 };
 
 const hostile = fc.oneof(

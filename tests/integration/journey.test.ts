@@ -16,6 +16,7 @@ const patient = {
   confirmPassword: 'correct horse battery staple',
 };
 const normalizedEmail = 'ada.lovelace@example.org';
+const SIGNED_OUT = { ok: true, value: { user: null, locked: false, idleLockInSeconds: null } };
 
 let mailbox: TestMailbox;
 let smtpUrl: string;
@@ -76,10 +77,10 @@ describe.each(ENGINES)('on %s', (engine) => {
     const current = await call('session.current', {});
     expect(current.ok && (current.value as { user: { role: string } }).user.role).toBe('patient');
     // The session is the caller's own: another window is not signed in.
-    expect(await call('session.current', {}, { id: 'window:2' })).toEqual({ ok: true, value: { user: null } });
+    expect(await call('session.current', {}, { id: 'window:2' })).toEqual(SIGNED_OUT);
 
     expect(await call('session.signOut', {})).toEqual({ ok: true, value: { signedOut: true } });
-    expect(await call('session.current', {})).toEqual({ ok: true, value: { user: null } });
+    expect(await call('session.current', {})).toEqual(SIGNED_OUT);
     expect((await call('session.signOut', {})).ok).toBe(false);
 
     const audit = await t.core.db
@@ -277,16 +278,20 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect((await call('account.verifyEmail', { email: normalizedEmail, code })).ok).toBe(true);
   });
 
-  it('ends an idle session: the next request says SESSION_EXPIRED and audits it', async () => {
+  it('locks an idle session, and ends one past its lifetime: both audited', async () => {
     const { code } = await registerAndReadCode();
     await call('account.verifyEmail', { email: normalizedEmail, code });
     await call('session.signIn', { email: normalizedEmail, password: patient.password });
-    t.clock.advance(30 * 60_000 + 1);
-    const result = await call('session.signOut', {});
-    expect(result).toEqual({ ok: false, error: { code: 'SESSION_EXPIRED', message: ERROR_MESSAGES.SESSION_EXPIRED } });
-    expect(await t.core.db.knex('audit_events').where({ action: 'SESSION_EXPIRED' }).count({ n: '*' })).toEqual([
-      { n: 1 },
-    ]);
+    t.clock.advance(15 * 60_000 + 1);
+    const locked = await call('session.list', {});
+    expect(locked).toEqual({ ok: false, error: { code: 'SESSION_LOCKED', message: ERROR_MESSAGES.SESSION_LOCKED } });
+    expect((await call('session.unlock', { password: patient.password })).ok).toBe(true);
+
+    t.clock.advance(12 * 60 * 60_000);
+    const expired = await call('session.list', {});
+    expect(expired).toEqual({ ok: false, error: { code: 'SESSION_EXPIRED', message: ERROR_MESSAGES.SESSION_EXPIRED } });
+    const actions = (await t.core.db.knex('audit_events').select('action')).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['SESSION_LOCKED', 'SESSION_UNLOCKED', 'SESSION_EXPIRED']));
   });
 
   it('lets an admin made by the command line sign in as an administrator', async () => {
@@ -314,7 +319,7 @@ describe.each(ENGINES)('on %s', (engine) => {
     });
     await call('session.signIn', { email: 'nurse@clinic.example', password: 'lamp lit ward rounds' });
     await t.core.forgetCaller(caller.id);
-    expect(await call('session.current', {})).toEqual({ ok: true, value: { user: null } });
+    expect(await call('session.current', {})).toEqual(SIGNED_OUT);
     const session = await t.core.db.knex('sessions').first();
     expect(session.end_reason).toBe('closed');
   });

@@ -13,10 +13,12 @@ import type { DerivedKeys } from './crypto/keys';
 import { DomainError } from './domain-error';
 import type { Logger } from './log';
 import { enqueueMail } from './mail/outbox';
-import { type SessionEndReason, endSession, findSession, touchSession } from './repositories/sessions';
+import { type SessionEndReason, endSession, findSession, lockSession, touchSession } from './repositories/sessions';
 import type { ActiveSession, HandlerContext, Handlers } from './services/handler';
 import { isCommittedFailure } from './services/handler';
 import type { SessionRegistry } from './session-registry';
+import type { SettingsStore } from './settings-store';
+import type { SecuritySettings } from '../../shared/settings';
 
 /** The largest payload a renderer may send, as JSON. A 1 MB email is refused before any parsing. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -39,6 +41,7 @@ export interface DispatchDeps {
   log: Logger;
   /** Called after a transaction that queued mail commits. */
   onMailQueued: () => void;
+  settings: SettingsStore;
 }
 
 /** What the audit trail records of a session: a hash of its token's hash, so the trail cannot be used to look one up. */
@@ -105,23 +108,53 @@ export function createDispatch(deps: DispatchDeps) {
     });
   }
 
-  /** Resolves the caller's session; an expired one is ended and forgotten, and that is audited. */
-  async function resolveSession(caller: Caller): Promise<{ session: ActiveSession | null; expired: boolean }> {
+  type Resolved = { session: ActiveSession | null; state: 'active' | 'locked' | 'expired' | 'none' };
+
+  /** Resolves the caller's session; an expired one is ended and forgotten, an idle one locked; both audited. */
+  async function resolveSession(caller: Caller, settings: SecuritySettings): Promise<Resolved> {
     const token = registry.tokenOf(caller.id);
-    if (!token) return { session: null, expired: false };
-    const lookup = await findSession(knex, keyedHash(keys.sessionToken, token), clock.nowMs());
-    if (lookup.state === 'active') return { session: lookup.session, expired: false };
-    registry.forget(caller.id);
-    if (lookup.state === 'none') return { session: null, expired: false };
-    await endSessionAudited(lookup.session, 'expired', 'SESSION_EXPIRED');
-    return { session: null, expired: true };
+    if (!token) return { session: null, state: 'none' };
+    const lookup = await findSession(knex, keyedHash(keys.sessionToken, token), settings, clock.nowMs());
+    switch (lookup.state) {
+      case 'active':
+        return { session: lookup.session, state: 'active' };
+      case 'locked':
+        if (lookup.newly) {
+          const { session } = lookup;
+          await knex.transaction(async (trx) => {
+            await lockSession(trx, session.id, clock.nowMs());
+            await writeAuditEvent(trx, stamp(), {
+              action: 'SESSION_LOCKED',
+              outcome: 'success',
+              actor: actorOf(session),
+              sessionHash: auditSessionRef(session.tokenHash),
+              resourceType: 'session',
+              resourceId: session.id,
+              details: { reason: 'idle' },
+            });
+          });
+        }
+        return { session: lookup.session, state: 'locked' };
+      case 'expired':
+        registry.forget(caller.id);
+        await endSessionAudited(lookup.session, 'expired', 'SESSION_EXPIRED');
+        return { session: null, state: 'expired' };
+      default:
+        registry.forget(caller.id);
+        return { session: null, state: 'none' };
+    }
   }
 
   /** A renderer went away (window closed, preview connection gone for good): its session ends. */
   async function forgetCaller(callerId: string): Promise<void> {
     const token = registry.forget(callerId);
     if (!token) return;
-    const lookup = await findSession(knex, keyedHash(keys.sessionToken, token), clock.nowMs());
+    const lookup = await findSession(
+      knex,
+      keyedHash(keys.sessionToken, token),
+      await deps.settings.security(),
+      clock.nowMs(),
+    );
     if (lookup.state === 'none') return;
     await endSessionAudited(lookup.session, 'closed', 'LOGOUT', { reason: 'window closed' });
   }
@@ -143,7 +176,12 @@ export function createDispatch(deps: DispatchDeps) {
       channel,
       resourceType: spec.audit.resourceType,
     };
-    const refuse = async (code: ErrorCode, fields?: Record<string, string>, extra?: Partial<AuditEvent>) => {
+    const refuse = async (
+      code: ErrorCode,
+      fields?: Record<string, string>,
+      extra?: Partial<AuditEvent>,
+      retryAfterSeconds?: number,
+    ) => {
       await auditAlone({
         ...base,
         action: spec.audit.onFailure ?? spec.audit.action,
@@ -153,7 +191,7 @@ export function createDispatch(deps: DispatchDeps) {
         ...extra,
         ...(fields ? { details: { ...(extra?.details ?? {}), fields: Object.keys(fields).join(',') } } : {}),
       });
-      return errorResult(code, fields);
+      return errorResult(code, fields, retryAfterSeconds);
     };
 
     try {
@@ -162,16 +200,18 @@ export function createDispatch(deps: DispatchDeps) {
       const parsed = spec.input.safeParse(payload);
       if (!parsed.success) return await refuse('INVALID_INPUT', fieldErrors(parsed.error.issues));
 
-      const resolved = await resolveSession(caller);
+      const settings = await deps.settings.security();
+      const resolved = await resolveSession(caller, settings);
       session = resolved.session;
       if (spec.access !== 'public') {
-        if (!session) return await refuse(resolved.expired ? 'SESSION_EXPIRED' : 'NOT_SIGNED_IN');
+        if (!session) return await refuse(resolved.state === 'expired' ? 'SESSION_EXPIRED' : 'NOT_SIGNED_IN');
+        if (resolved.state === 'locked' && !spec.whileLocked) return await refuse('SESSION_LOCKED');
         if (spec.access !== 'session' && !hasPermission(session.user.role, spec.access))
           return await refuse('FORBIDDEN');
       }
-      return await runHandler(channel, spec, parsed.data, caller, session, base, refuse);
+      return await runHandler(channel, spec, parsed.data, caller, resolved, settings, base, refuse);
     } catch (err) {
-      if (err instanceof DomainError) return refuse(err.code, err.fields);
+      if (err instanceof DomainError) return refuse(err.code, err.fields, undefined, err.retryAfterSeconds);
       log.error('request failed', { channel, reason: err instanceof Error ? err.name : 'unknown' });
       return refuse('INTERNAL');
     }
@@ -182,10 +222,17 @@ export function createDispatch(deps: DispatchDeps) {
     spec: ChannelSpec,
     input: unknown,
     caller: Caller,
-    session: ActiveSession | null,
+    resolved: Resolved,
+    settings: SecuritySettings,
     base: Pick<AuditEvent, 'action' | 'channel' | 'resourceType'>,
-    refuse: (code: ErrorCode, fields?: Record<string, string>, extra?: Partial<AuditEvent>) => Promise<Result<unknown>>,
+    refuse: (
+      code: ErrorCode,
+      fields?: Record<string, string>,
+      extra?: Partial<AuditEvent>,
+      retryAfterSeconds?: number,
+    ) => Promise<Result<unknown>>,
   ): Promise<Result<unknown>> {
+    const { session } = resolved;
     const afterCommit: Array<() => void | Promise<void>> = [];
     let subject: Parameters<HandlerContext['setAuditSubject']>[0] = {};
     const auditFields = (): Partial<AuditEvent> => ({
@@ -203,13 +250,18 @@ export function createDispatch(deps: DispatchDeps) {
     try {
       outcome = await knex.transaction(async (trx) => {
         const s = stamp();
-        if (session) await touchSession(trx, session.id, s.nowMs);
+        if (session && resolved.state === 'active' && spec.activity !== false)
+          await touchSession(trx, session.id, s.nowMs);
         const ctx: HandlerContext = {
           trx,
           caller,
           nowMs: s.nowMs,
           keys,
           session,
+          sessionLocked: resolved.state === 'locked',
+          settings,
+          workstation: deps.workstation,
+          audit: (event) => writeAuditEvent(trx, s, { actor: session ? actorOf(session) : undefined, ...event }),
           setAuditSubject: (next) => {
             subject = { ...subject, ...next };
           },
@@ -229,7 +281,10 @@ export function createDispatch(deps: DispatchDeps) {
             outcome: 'failure',
             errorCode: value.code,
           });
-          return { result: errorResult(value.code), auditOutcome: 'failure' as const };
+          return {
+            result: errorResult(value.code, value.fields, value.retryAfterSeconds),
+            auditOutcome: 'failure' as const,
+          };
         }
         // The output schema strips whatever a handler returned beyond the contract.
         const output = spec.output.parse(value);
@@ -237,7 +292,7 @@ export function createDispatch(deps: DispatchDeps) {
         return { result: { ok: true as const, value: output }, auditOutcome: 'success' as const };
       });
     } catch (err) {
-      if (err instanceof DomainError) return refuse(err.code, err.fields, auditFields());
+      if (err instanceof DomainError) return refuse(err.code, err.fields, auditFields(), err.retryAfterSeconds);
       throw err;
     }
     for (const task of afterCommit) {

@@ -5,6 +5,7 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly fields?: Record<string, string>,
+    readonly retryAfterSeconds?: number,
   ) {
     super(code);
     this.name = 'DomainError';

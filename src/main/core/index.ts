@@ -11,7 +11,18 @@ import { type Database, migrateToLatest, openDatabase } from './db/connection';
 import { createDispatch } from './dispatch';
 import { type Logger, consoleLogger } from './log';
 import { MailSender } from './mail/mail-sender';
-import { type StaffAccount, createStaffAccount, register, resendCode, verifyEmail } from './services/accounts';
+import {
+  type StaffAccount,
+  createStaffAccount,
+  passwordPolicy,
+  register,
+  requestPasswordReset,
+  resendCode,
+  resetPassword,
+  verifyEmail,
+} from './services/accounts';
+import { adminHandlers } from './services/admin';
+import { SettingsStore } from './settings-store';
 import type { Handlers } from './services/handler';
 import { sessionHandlers } from './services/sessions';
 import { SessionRegistry } from './session-registry';
@@ -62,14 +73,28 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   if (options.sendMail !== false) mail.start();
 
   const registry = new SessionRegistry();
-  const sessions = sessionHandlers(registry, workstation);
+  const settings = new SettingsStore(db.knex, clock);
+  const sessions = sessionHandlers(registry);
+  const admin = adminHandlers(settings, mail);
   const handlers: Handlers = {
     'account.register': register,
     'account.verifyEmail': verifyEmail,
     'account.resendCode': resendCode,
+    'account.passwordPolicy': passwordPolicy,
+    'account.requestPasswordReset': requestPasswordReset,
+    'account.resetPassword': resetPassword,
     'session.signIn': sessions.signIn,
     'session.current': sessions.current,
+    'session.unlock': sessions.unlock,
     'session.signOut': sessions.signOut,
+    'session.changePassword': sessions.changePassword,
+    'session.list': sessions.list,
+    'session.end': sessions.end,
+    'settings.getSecurity': admin.getSecurity,
+    'settings.updateSecurity': admin.updateSecurity,
+    'users.unlock': admin.unlockUser,
+    'mail.sendTest': admin.sendTest,
+    'mail.outbox': admin.outbox,
   };
   const { dispatch, forgetCaller, recordUntrustedCall } = createDispatch({
     knex: db.knex,
@@ -80,6 +105,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     workstation,
     appVersion: config.appVersion,
     log,
+    settings,
     onMailQueued: () => void mail.kick(),
   });
   const stamp = (): AuditStamp => ({ nowMs: clock.nowMs(), workstation, appVersion: config.appVersion });
@@ -95,7 +121,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await db.knex.destroy();
     },
     admin: {
-      createStaffAccount: (account) => createStaffAccount(db.knex, stamp, account),
+      createStaffAccount: async (account) => createStaffAccount(db.knex, stamp, await settings.security(), account),
     },
   };
 }

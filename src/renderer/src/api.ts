@@ -1,5 +1,6 @@
 // The renderer's only way to the core: window.api (the preload in Electron, a WebSocket client in the preview).
-import type { Api } from '../../shared/api';
+import { createApi, type Api } from '../../shared/api';
+import type { ChannelName } from '../../shared/contract';
 import { ERROR_MESSAGES, type AppError, type Result } from '../../shared/errors';
 
 const unavailable: { ok: false; error: AppError } = {
@@ -7,17 +8,42 @@ const unavailable: { ok: false; error: AppError } = {
   error: { code: 'UNAVAILABLE', message: ERROR_MESSAGES.UNAVAILABLE },
 };
 
+/** Told of every answer from the core, with its channel: the app uses it for the idle lock and ended sessions. */
+export type CallObserver = (channel: ChannelName, result: Result<unknown>) => void;
+
+let observer: CallObserver | null = null;
+
+/** Sets the one observer of all calls (the app's state machine); returns a function that removes it. */
+export function observeCalls(next: CallObserver): () => void {
+  observer = next;
+  return () => {
+    if (observer === next) observer = null;
+  };
+}
+
+type Bridge = Record<string, Record<string, ((input: unknown) => Promise<Result<unknown>>) | undefined> | undefined>;
+
 /** Calls the core; a missing bridge or a broken transport becomes an UNAVAILABLE result instead of a throw. */
 export async function call<T>(request: (api: Api) => Promise<Result<T>>): Promise<Result<T>> {
-  const api = (window as unknown as { api?: Api }).api;
-  if (!api) return unavailable;
+  const bridge = (window as unknown as { api?: Bridge }).api;
+  if (!bridge) return unavailable;
+  let channel: ChannelName | null = null;
+  // The same api, but each request also records which channel it went to.
+  const recording = createApi((name, input) => {
+    channel = name;
+    const [ns, method] = name.split('.') as [string, string];
+    const target = bridge[ns]?.[method];
+    return target ? target(input) : Promise.resolve(unavailable);
+  });
+  let result: Result<T>;
   try {
-    const result = await request(api);
-    if (result && typeof result === 'object' && typeof result.ok === 'boolean') return result;
-    return unavailable;
+    const answer = await request(recording);
+    result = answer && typeof answer === 'object' && typeof answer.ok === 'boolean' ? answer : unavailable;
   } catch {
-    return unavailable;
+    result = unavailable;
   }
+  if (channel && observer) observer(channel, result);
+  return result;
 }
 
 /**
@@ -36,4 +62,26 @@ export function fieldMessages<F extends string>(
     else other.push(message);
   }
   return { fields, other };
+}
+
+/** "Try again in about 2 minutes." from an error's retryAfterSeconds, or null when the core gave no wait. */
+export function retryText(error: AppError): string | null {
+  const seconds = error.retryAfterSeconds;
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return null;
+  if (seconds < 60) {
+    const s = Math.ceil(seconds);
+    return `Try again in about ${s} ${s === 1 ? 'second' : 'seconds'}.`;
+  }
+  if (seconds < 2 * 60 * 60) {
+    const m = Math.ceil(seconds / 60);
+    return `Try again in about ${m} ${m === 1 ? 'minute' : 'minutes'}.`;
+  }
+  const h = Math.ceil(seconds / 3600);
+  return `Try again in about ${h} hours.`;
+}
+
+/** The message a person sees for an error: the core's message, and the wait when there is one. */
+export function errorText(error: AppError): string {
+  const wait = retryText(error);
+  return wait ? `${error.message} ${wait}` : error.message;
 }

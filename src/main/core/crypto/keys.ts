@@ -18,6 +18,8 @@ export interface DerivedKeys {
   sessionToken: Buffer;
   /** AES-256-GCM key for mail bodies waiting in the outbox. */
   outbox: Buffer;
+  /** HMAC key for the email a sign-in guard counts failures for. */
+  signInGuard: Buffer;
 }
 
 const KEY_BYTES = 32;
@@ -82,5 +84,6 @@ export function deriveKeys(dataKey: Buffer): DerivedKeys {
     emailCode: derive('email-code/v1'),
     sessionToken: derive('session-token/v1'),
     outbox: derive('outbox/v1'),
+    signInGuard: derive('sign-in-guard/v1'),
   };
 }

@@ -5,8 +5,29 @@ import type { Clock } from '../clock';
 import { decrypt } from '../crypto/encryption';
 import type { Logger } from '../log';
 import { OUTBOX_CONTEXT } from './outbox';
+import type { MailMessage } from './templates';
 
 const FROM = 'HealthSphere <no-reply@healthsphere.invalid>';
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * TLS is required for any mail server not on this machine: smtps:// is TLS from the start, and smtp:// must
+ * upgrade with STARTTLS or the message is not sent. Only a loopback relay may take plain text.
+ */
+export function transportOptions(smtpUrl: string) {
+  const url = new URL(smtpUrl);
+  const loopback = isLoopback(url.hostname);
+  return {
+    requireTLS: url.protocol === 'smtp:' && !loopback,
+    tls: { minVersion: 'TLSv1.2' as const },
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  };
+}
 const BATCH = 20;
 const MAX_BACKOFF_MS = 15 * 60_000;
 
@@ -32,13 +53,7 @@ export class MailSender {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.transport = smtpUrl
-      ? nodemailer.createTransport(smtpUrl, {
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 20_000,
-        })
-      : null;
+    this.transport = smtpUrl ? nodemailer.createTransport(smtpUrl, transportOptions(smtpUrl)) : null;
   }
 
   get configured(): boolean {
@@ -60,6 +75,27 @@ export class MailSender {
       }
     });
     return this.running;
+  }
+
+  /** Sends one message now, past the outbox, and reports the server's answer (the admin's test mail). */
+  async sendNow(mail: MailMessage): Promise<{ delivered: boolean; serverResponse: string }> {
+    if (!this.transport) {
+      return { delivered: false, serverResponse: 'Mail is not configured: HEALTHSPHERE_SMTP_URL is not set.' };
+    }
+    try {
+      const info = (await this.transport.sendMail({
+        from: FROM,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+      })) as {
+        response?: string;
+      };
+      return { delivered: true, serverResponse: String(info.response ?? 'accepted').slice(0, 300) };
+    } catch (err) {
+      return { delivered: false, serverResponse: err instanceof Error ? err.message.slice(0, 300) : 'unknown error' };
+    }
   }
 
   start(intervalMs = 15_000): void {
@@ -94,11 +130,16 @@ export class MailSender {
         .update({ next_attempt_at: claimedUntil });
       if (claimed !== 1 || !row.body_encrypted) continue;
       try {
+        const body = JSON.parse(decrypt(this.outboxKey, row.body_encrypted, OUTBOX_CONTEXT)) as {
+          text: string;
+          html: string;
+        };
         await transport.sendMail({
           from: FROM,
           to: row.recipient,
           subject: row.subject,
-          text: decrypt(this.outboxKey, row.body_encrypted, OUTBOX_CONTEXT),
+          text: body.text,
+          html: body.html,
         });
         await this.knex('mail_outbox')
           .where({ id: row.id })

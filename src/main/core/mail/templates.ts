@@ -1,38 +1,96 @@
-// The text of every mail. Mail carries no PHI and no names: only what the recipient needs to act.
+// The text of every mail, as plain text and HTML in one layout. Mail carries no PHI and no names: only what
+// the recipient needs to act, and never a link that signs anyone in.
 
-export type MailKind = 'verification' | 'registration_attempt' | 'notice';
+export type MailKind =
+  'verification' | 'registration_attempt' | 'password_reset' | 'password_changed' | 'account_locked' | 'test';
 
 export interface MailMessage {
   kind: MailKind;
   to: string;
   subject: string;
   text: string;
+  html: string;
 }
 
-const SIGNATURE = '\n\n— HealthSphere\nThis message was sent automatically. Do not reply to it.';
+const FOOTER = 'This message was sent automatically by HealthSphere. Do not reply to it.';
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Builds both parts from paragraphs; a paragraph given as { code } is shown large in the HTML part. */
+function compose(
+  kind: MailKind,
+  to: string,
+  subject: string,
+  paragraphs: Array<string | { code: string }>,
+): MailMessage {
+  const text = [...paragraphs.map((p) => (typeof p === 'string' ? p : p.code)), `— HealthSphere\n${FOOTER}`].join(
+    '\n\n',
+  );
+  const body = paragraphs
+    .map((p) =>
+      typeof p === 'string'
+        ? `<p style="margin:0 0 16px">${escapeHtml(p)}</p>`
+        : `<p style="margin:0 0 16px;font-size:28px;font-weight:700;letter-spacing:6px;font-family:monospace">${escapeHtml(p.code)}</p>`,
+    )
+    .join('\n');
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
+<body style="margin:0;padding:24px;background:#f4f7f7;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a">
+<div style="max-width:520px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px">
+<p style="margin:0 0 20px;font-weight:700;color:#0b5c63">HealthSphere</p>
+${body}
+<p style="margin:24px 0 0;font-size:12px;color:#4a4a4a">${escapeHtml(FOOTER)}</p>
+</div></body></html>`;
+  return { kind, to, subject, text, html };
+}
 
 export function verificationCodeMail(to: string, code: string, validMinutes: number): MailMessage {
-  return {
-    kind: 'verification',
-    to,
-    subject: 'Your HealthSphere verification code',
-    text:
-      `Your verification code is ${code}\n\n` +
-      `Enter it in HealthSphere to confirm your email address. It is valid for ${validMinutes} minutes and can be used once.\n` +
-      `If you did not create a HealthSphere account, you can ignore this message.` +
-      SIGNATURE,
-  };
+  return compose('verification', to, 'Your HealthSphere verification code', [
+    'Your verification code is:',
+    { code },
+    `Enter it in HealthSphere to confirm your email address. It is valid for ${validMinutes} minutes and can be used once.`,
+    'If you did not create a HealthSphere account, you can ignore this message.',
+  ]);
 }
 
 export function registrationAttemptMail(to: string): MailMessage {
-  return {
-    kind: 'registration_attempt',
-    to,
-    subject: 'Someone tried to register with your email address',
-    text:
-      `Someone tried to create a HealthSphere account with this email address, which already has an account.\n\n` +
-      `If it was you, sign in instead, or use "Forgot password" if you no longer know your password.\n` +
-      `If it was not you, no action is needed: your account has not been changed.` +
-      SIGNATURE,
-  };
+  return compose('registration_attempt', to, 'Someone tried to register with your email address', [
+    'Someone tried to create a HealthSphere account with this email address, which already has an account.',
+    'If it was you, sign in instead, or use "Forgot password?" if you no longer know your password.',
+    'If it was not you, no action is needed: your account has not been changed.',
+  ]);
+}
+
+export function passwordResetCodeMail(to: string, code: string, validMinutes: number): MailMessage {
+  return compose('password_reset', to, 'Your HealthSphere password reset code', [
+    'Your password reset code is:',
+    { code },
+    `Enter it in HealthSphere to choose a new password. It is valid for ${validMinutes} minutes and can be used once.`,
+    'If you did not ask to reset your password, ignore this message: your password stays as it is.',
+  ]);
+}
+
+export function passwordChangedMail(to: string, how: 'reset' | 'changed'): MailMessage {
+  return compose('password_changed', to, 'Your HealthSphere password was changed', [
+    how === 'reset'
+      ? 'The password of your HealthSphere account was reset with a code sent to this address. Every session was signed out.'
+      : 'The password of your HealthSphere account was changed. Your other sessions were signed out.',
+    'If this was not you, reset your password now with "Forgot password?" and tell your clinic.',
+  ]);
+}
+
+export function accountLockedMail(to: string, lockoutMinutes: number): MailMessage {
+  return compose('account_locked', to, 'Your HealthSphere account was locked', [
+    'Your HealthSphere account was locked after too many failed sign-in attempts.',
+    `It unlocks by itself after ${lockoutMinutes} minutes. You can also reset your password with "Forgot password?", which unlocks it at once, or ask your clinic's administrator.`,
+    'If these attempts were not yours, reset your password and tell your clinic.',
+  ]);
+}
+
+export function testMail(to: string): MailMessage {
+  return compose('test', to, 'HealthSphere test message', [
+    'This is a test message from HealthSphere. Mail delivery works.',
+  ]);
 }

@@ -3,12 +3,9 @@ import type { Knex } from 'knex';
 import { hashesEqual, keyedHash } from '../crypto/hmac';
 import { generateEmailCode } from '../crypto/random';
 
-export type CodePurpose = 'verify_email';
+import type { SecuritySettings } from '../../../shared/settings';
 
-export const CODE_VALID_MS = 10 * 60_000;
-export const CODE_MAX_FAILED_ATTEMPTS = 5;
-/** A new code for the same account at most this often. */
-export const CODE_RESEND_INTERVAL_MS = 60_000;
+export type CodePurpose = 'verify_email' | 'reset_password';
 
 interface CodeRow {
   id: number;
@@ -30,6 +27,7 @@ export async function issueCode(
   key: Buffer,
   userId: number,
   purpose: CodePurpose,
+  validMs: number,
   nowMs: number,
 ): Promise<string> {
   await trx('email_codes').where({ user_id: userId, purpose }).whereNull('consumed_at').update({ consumed_at: nowMs });
@@ -39,22 +37,31 @@ export async function issueCode(
     purpose,
     code_hash: hashCode(key, userId, purpose, code),
     created_at: nowMs,
-    expires_at: nowMs + CODE_VALID_MS,
+    expires_at: nowMs + validMs,
     failed_attempts: 0,
     consumed_at: null,
   });
   return code;
 }
 
-/** When the latest code of this purpose was issued, to limit how often a new one is sent. */
-export async function lastCodeIssuedAt(
+/**
+ * Whether another code may be mailed now: at most one per interval and a few per hour for each account,
+ * so nobody can flood a mailbox through the resend button.
+ */
+export async function mayIssueCode(
   db: Knex | Knex.Transaction,
   userId: number,
   purpose: CodePurpose,
-): Promise<number | null> {
-  const row = (await db('email_codes').where({ user_id: userId, purpose }).max({ at: 'created_at' }).first()) as
-    { at: number | null } | undefined;
-  return row?.at == null ? null : Number(row.at);
+  settings: SecuritySettings,
+  nowMs: number,
+): Promise<boolean> {
+  const recent = (await db('email_codes')
+    .where({ user_id: userId, purpose })
+    .where('created_at', '>', nowMs - 60 * 60_000)
+    .select('created_at')) as Array<{ created_at: number }>;
+  if (recent.length >= settings.codeResendPerHour) return false;
+  const last = Math.max(0, ...recent.map((r) => Number(r.created_at)));
+  return nowMs - last >= settings.codeResendIntervalSeconds * 1000;
 }
 
 /**
@@ -67,6 +74,7 @@ export async function consumeCode(
   userId: number,
   purpose: CodePurpose,
   code: string,
+  maxAttempts: number,
   nowMs: number,
 ): Promise<boolean> {
   const row = (await trx('email_codes')
@@ -74,7 +82,7 @@ export async function consumeCode(
     .whereNull('consumed_at')
     .orderBy('id', 'desc')
     .first()) as CodeRow | undefined;
-  if (!row || row.expires_at <= nowMs || row.failed_attempts >= CODE_MAX_FAILED_ATTEMPTS) return false;
+  if (!row || row.expires_at <= nowMs || row.failed_attempts >= maxAttempts) return false;
   if (!hashesEqual(row.code_hash, hashCode(key, userId, purpose, code))) {
     await trx('email_codes').where({ id: row.id }).increment('failed_attempts', 1);
     return false;

@@ -1,12 +1,18 @@
 // Sessions: the database holds only a keyed hash of each token; the core holds the token for its caller.
 import type { Knex } from 'knex';
+import type { SecuritySettings } from '../../../shared/settings';
 import type { ActiveSession } from '../services/handler';
 import { type UserRow, isActive, toSessionUser } from './users';
 
-export const SESSION_ABSOLUTE_MS = 12 * 60 * 60_000;
-export const SESSION_IDLE_MS = 30 * 60_000;
-
-export type SessionEndReason = 'logout' | 'expired' | 'replaced' | 'closed';
+export type SessionEndReason =
+  | 'logout'
+  | 'expired'
+  | 'replaced'
+  | 'closed'
+  | 'ended_by_user'
+  | 'password_changed'
+  | 'password_reset'
+  | 'account_changed';
 
 interface SessionJoinRow extends UserRow {
   session_id: number;
@@ -15,22 +21,26 @@ interface SessionJoinRow extends UserRow {
   last_seen_at: number;
   expires_at: number;
   ended_at: number | null;
+  locked_at: number | null;
+  session_role: string | null;
 }
 
 export async function insertSession(
   trx: Knex.Transaction,
-  userId: number,
+  user: { id: number; role: string },
   tokenHash: string,
   workstation: string,
+  settings: SecuritySettings,
   nowMs: number,
 ): Promise<number> {
   const rows = (await trx('sessions')
     .insert({
       token_hash: tokenHash,
-      user_id: userId,
+      user_id: user.id,
+      role: user.role,
       created_at: nowMs,
       last_seen_at: nowMs,
-      expires_at: nowMs + SESSION_ABSOLUTE_MS,
+      expires_at: nowMs + settings.sessionAbsoluteHours * 60 * 60_000,
       workstation,
     })
     .returning('id')) as Array<{ id: number } | number>;
@@ -39,9 +49,19 @@ export async function insertSession(
 }
 
 export type SessionLookup =
-  { state: 'active'; session: ActiveSession } | { state: 'expired'; session: ActiveSession } | { state: 'none' };
+  | { state: 'active'; session: ActiveSession }
+  /** Idle too long: only its own user's password, or ending it, goes on. `newly`: this lookup noticed it. */
+  | { state: 'locked'; session: ActiveSession; newly: boolean }
+  /** Past its lifetime, or its account was deactivated or changed role: it ends. */
+  | { state: 'expired'; session: ActiveSession }
+  | { state: 'none' };
 
-export async function findSession(db: Knex, tokenHash: string, nowMs: number): Promise<SessionLookup> {
+export async function findSession(
+  db: Knex,
+  tokenHash: string,
+  settings: SecuritySettings,
+  nowMs: number,
+): Promise<SessionLookup> {
   const row = (await db('sessions')
     .join('users', 'users.id', 'sessions.user_id')
     .where('sessions.token_hash', tokenHash)
@@ -53,18 +73,39 @@ export async function findSession(db: Knex, tokenHash: string, nowMs: number): P
       'sessions.last_seen_at',
       'sessions.expires_at',
       'sessions.ended_at',
+      'sessions.locked_at',
+      'sessions.role as session_role',
     )
     .first()) as SessionJoinRow | undefined;
   if (!row || row.ended_at != null) return { state: 'none' };
-  const session: ActiveSession = { id: row.session_id, tokenHash: row.token_hash, user: toSessionUser(row) };
-  if (!isActive(row) || row.expires_at <= nowMs || row.last_seen_at + SESSION_IDLE_MS <= nowMs) {
-    return { state: 'expired', session };
-  }
+  const idleLockAt = row.last_seen_at + settings.sessionIdleMinutes * 60_000;
+  const session: ActiveSession = {
+    id: row.session_id,
+    tokenHash: row.token_hash,
+    user: toSessionUser(row),
+    idleLockAt,
+  };
+  const roleChanged = row.session_role != null && row.session_role !== row.role;
+  if (!isActive(row) || roleChanged || row.expires_at <= nowMs) return { state: 'expired', session };
+  if (row.locked_at != null) return { state: 'locked', session, newly: false };
+  if (idleLockAt <= nowMs) return { state: 'locked', session, newly: true };
   return { state: 'active', session };
 }
 
 export async function touchSession(trx: Knex.Transaction, sessionId: number, nowMs: number): Promise<void> {
-  await trx('sessions').where({ id: sessionId }).whereNull('ended_at').update({ last_seen_at: nowMs });
+  await trx('sessions')
+    .where({ id: sessionId })
+    .whereNull('ended_at')
+    .whereNull('locked_at')
+    .update({ last_seen_at: nowMs });
+}
+
+export async function lockSession(trx: Knex.Transaction, sessionId: number, nowMs: number): Promise<void> {
+  await trx('sessions').where({ id: sessionId }).whereNull('locked_at').update({ locked_at: nowMs });
+}
+
+export async function unlockSession(trx: Knex.Transaction, sessionId: number, nowMs: number): Promise<void> {
+  await trx('sessions').where({ id: sessionId }).update({ locked_at: null, last_seen_at: nowMs });
 }
 
 export async function endSession(
@@ -74,4 +115,37 @@ export async function endSession(
   nowMs: number,
 ): Promise<void> {
   await trx('sessions').where({ id: sessionId }).whereNull('ended_at').update({ ended_at: nowMs, end_reason: reason });
+}
+
+/** Ends every open session of a user, but one; returns how many ended. */
+export async function endSessionsOfUser(
+  trx: Knex.Transaction,
+  userId: number,
+  reason: SessionEndReason,
+  nowMs: number,
+  exceptSessionId?: number,
+): Promise<number> {
+  const query = trx('sessions').where({ user_id: userId }).whereNull('ended_at');
+  if (exceptSessionId !== undefined) query.whereNot({ id: exceptSessionId });
+  return query.update({ ended_at: nowMs, end_reason: reason });
+}
+
+export interface SessionListing {
+  id: number;
+  workstation: string | null;
+  created_at: number;
+  last_seen_at: number;
+}
+
+export async function openSessionsOfUser(
+  db: Knex | Knex.Transaction,
+  userId: number,
+  nowMs: number,
+): Promise<SessionListing[]> {
+  return (await db('sessions')
+    .where({ user_id: userId })
+    .whereNull('ended_at')
+    .where('expires_at', '>', nowMs)
+    .orderBy('last_seen_at', 'desc')
+    .select('id', 'workstation', 'created_at', 'last_seen_at')) as SessionListing[];
 }

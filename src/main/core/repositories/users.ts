@@ -72,3 +72,14 @@ export async function markEmailVerified(trx: Knex.Transaction, userId: number, n
     .whereNull('email_verified_at')
     .update({ email_verified_at: nowMs, updated_at: nowMs });
 }
+
+export async function setPassword(
+  trx: Knex.Transaction,
+  userId: number,
+  passwordHash: string,
+  nowMs: number,
+): Promise<void> {
+  await trx('users')
+    .where({ id: userId })
+    .update({ password_hash: passwordHash, password_changed_at: nowMs, updated_at: nowMs });
+}

@@ -1,44 +1,68 @@
-// Patient self-registration, email verification and new codes, plus accounts made by the admin command line.
+// Patient self-registration, email verification, new codes and password reset, plus accounts made by the
+// admin command line. No answer here reveals whether an email has an account.
 import type { Knex } from 'knex';
-import { passwordProblem } from '../../../shared/password-policy';
+import { passwordProblem, type PasswordPolicy } from '../../../shared/password-policy';
 import type { Role } from '../../../shared/roles';
+import type { SecuritySettings } from '../../../shared/settings';
 import { type AuditStamp, writeAuditEvent } from '../audit/audit-writer';
 import { hashPassword } from '../crypto/password';
 import { DomainError } from '../domain-error';
-import { registrationAttemptMail, verificationCodeMail } from '../mail/templates';
 import {
-  CODE_RESEND_INTERVAL_MS,
-  CODE_VALID_MS,
-  consumeCode,
-  issueCode,
-  lastCodeIssuedAt,
-} from '../repositories/email-codes';
-import { findUserByEmail, insertUser, markEmailVerified } from '../repositories/users';
+  passwordChangedMail,
+  passwordResetCodeMail,
+  registrationAttemptMail,
+  verificationCodeMail,
+} from '../mail/templates';
+import { type CodePurpose, consumeCode, issueCode, mayIssueCode } from '../repositories/email-codes';
+import { endSessionsOfUser } from '../repositories/sessions';
+import { clearGuard, guardKey } from '../repositories/sign-in-guards';
+import { findUserByEmail, insertUser, isActive, markEmailVerified, setPassword } from '../repositories/users';
 import { type Handler, type HandlerContext, committedFailure } from './handler';
 
-function weakPassword(reason: string): DomainError {
-  return new DomainError('WEAK_PASSWORD', { password: reason });
+export function passwordPolicyOf(settings: SecuritySettings): PasswordPolicy {
+  return { minLength: settings.passwordMinLength, requireComposition: settings.passwordRequireComposition };
 }
 
-/** Mails a fresh verification code unless one went out less than a minute ago. */
-async function sendVerificationCode(ctx: HandlerContext, user: { id: number; email: string }): Promise<void> {
-  const last = await lastCodeIssuedAt(ctx.trx, user.id, 'verify_email');
-  if (last !== null && ctx.nowMs - last < CODE_RESEND_INTERVAL_MS) return;
-  const code = await issueCode(ctx.trx, ctx.keys.emailCode, user.id, 'verify_email', ctx.nowMs);
-  await ctx.queueMail(verificationCodeMail(user.email, code, CODE_VALID_MS / 60_000));
+export function argon2Of(settings: SecuritySettings) {
+  return { memoryKiB: settings.argon2MemoryKiB, iterations: settings.argon2Iterations };
 }
+
+/** Refuses a new password that breaks the policy, naming the field it came from. */
+export function assertPasswordPolicy(
+  password: string,
+  context: { email?: string; firstName?: string; lastName?: string },
+  settings: SecuritySettings,
+  field = 'password',
+): void {
+  const problem = passwordProblem(password, context, passwordPolicyOf(settings));
+  if (problem) throw new DomainError('WEAK_PASSWORD', { [field]: problem });
+}
+
+/** Mails a fresh code unless the account had one too recently or too often. */
+async function sendCode(ctx: HandlerContext, user: { id: number; email: string }, purpose: CodePurpose): Promise<void> {
+  const { settings } = ctx;
+  if (!(await mayIssueCode(ctx.trx, user.id, purpose, settings, ctx.nowMs))) return;
+  const validMs = settings.codeValidMinutes * 60_000;
+  const code = await issueCode(ctx.trx, ctx.keys.emailCode, user.id, purpose, validMs, ctx.nowMs);
+  const mail =
+    purpose === 'verify_email'
+      ? verificationCodeMail(user.email, code, settings.codeValidMinutes)
+      : passwordResetCodeMail(user.email, code, settings.codeValidMinutes);
+  await ctx.queueMail(mail);
+}
+
+export const passwordPolicy: Handler<'account.passwordPolicy'> = async (ctx) => passwordPolicyOf(ctx.settings);
 
 export const register: Handler<'account.register'> = async (ctx, input) => {
-  const problem = passwordProblem(input.password, input);
-  if (problem) throw weakPassword(problem);
+  assertPasswordPolicy(input.password, input, ctx.settings);
   // Hash before looking the email up, so both answers below cost the same argon2 work.
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, argon2Of(ctx.settings));
   const existing = await findUserByEmail(ctx.trx, input.email);
   if (existing) {
     // Same answer as a new registration: the response never says the address is taken. Its owner hears of it by mail.
     ctx.setAuditSubject({ resourceId: existing.id, details: { existingAccount: true } });
     if (existing.email_verified_at == null) {
-      await sendVerificationCode(ctx, existing);
+      await sendCode(ctx, existing, 'verify_email');
     } else {
       await ctx.queueMail(registrationAttemptMail(existing.email));
     }
@@ -59,7 +83,7 @@ export const register: Handler<'account.register'> = async (ctx, input) => {
   );
   if (userId === null) return { email: input.email }; // taken by a concurrent registration a moment ago
   ctx.setAuditSubject({ actor: { userId, email: input.email, role: 'patient' }, resourceId: userId });
-  await sendVerificationCode(ctx, { id: userId, email: input.email });
+  await sendCode(ctx, { id: userId, email: input.email }, 'verify_email');
   return { email: input.email };
 };
 
@@ -67,7 +91,15 @@ export const verifyEmail: Handler<'account.verifyEmail'> = async (ctx, input) =>
   const user = await findUserByEmail(ctx.trx, input.email);
   if (!user) return committedFailure('INVALID_CODE');
   ctx.setAuditSubject({ actor: { userId: user.id, email: user.email, role: user.role }, resourceId: user.id });
-  const ok = await consumeCode(ctx.trx, ctx.keys.emailCode, user.id, 'verify_email', input.code, ctx.nowMs);
+  const ok = await consumeCode(
+    ctx.trx,
+    ctx.keys.emailCode,
+    user.id,
+    'verify_email',
+    input.code,
+    ctx.settings.codeMaxAttempts,
+    ctx.nowMs,
+  );
   if (!ok) return committedFailure('INVALID_CODE');
   await markEmailVerified(ctx.trx, user.id, ctx.nowMs);
   return { verified: true };
@@ -78,9 +110,52 @@ export const resendCode: Handler<'account.resendCode'> = async (ctx, input) => {
   // Unknown and already verified addresses get the same answer, and no mail.
   if (user && user.email_verified_at == null) {
     ctx.setAuditSubject({ actor: { userId: user.id, email: user.email, role: user.role }, resourceId: user.id });
-    await sendVerificationCode(ctx, user);
+    await sendCode(ctx, user, 'verify_email');
   }
   return { email: input.email };
+};
+
+export const requestPasswordReset: Handler<'account.requestPasswordReset'> = async (ctx, input) => {
+  const user = await findUserByEmail(ctx.trx, input.email);
+  // An unknown or deactivated address gets the same answer, and no mail.
+  if (user && isActive(user)) {
+    ctx.setAuditSubject({ actor: { userId: user.id, email: user.email, role: user.role }, resourceId: user.id });
+    await sendCode(ctx, user, 'reset_password');
+  } else {
+    ctx.setAuditSubject({ actor: { userId: null, email: input.email, role: null } });
+  }
+  return { email: input.email };
+};
+
+export const resetPassword: Handler<'account.resetPassword'> = async (ctx, input) => {
+  const user = await findUserByEmail(ctx.trx, input.email);
+  // The policy first: a refused password must not spend the code.
+  assertPasswordPolicy(
+    input.newPassword,
+    { email: input.email, firstName: user?.first_name, lastName: user?.last_name },
+    ctx.settings,
+    'newPassword',
+  );
+  if (!user || !isActive(user)) return committedFailure('INVALID_CODE');
+  ctx.setAuditSubject({ actor: { userId: user.id, email: user.email, role: user.role }, resourceId: user.id });
+  const ok = await consumeCode(
+    ctx.trx,
+    ctx.keys.emailCode,
+    user.id,
+    'reset_password',
+    input.code,
+    ctx.settings.codeMaxAttempts,
+    ctx.nowMs,
+  );
+  if (!ok) return committedFailure('INVALID_CODE');
+  await setPassword(ctx.trx, user.id, await hashPassword(input.newPassword, argon2Of(ctx.settings)), ctx.nowMs);
+  // The code came to this mailbox, so the address is proven; a temporary lockout ends; every session ends.
+  await markEmailVerified(ctx.trx, user.id, ctx.nowMs);
+  await clearGuard(ctx.trx, guardKey(ctx.keys.signInGuard, user.email));
+  const ended = await endSessionsOfUser(ctx.trx, user.id, 'password_reset', ctx.nowMs);
+  ctx.setAuditSubject({ details: { sessionsEnded: ended } });
+  await ctx.queueMail(passwordChangedMail(user.email, 'reset'));
+  return { reset: true };
 };
 
 export interface StaffAccount {
@@ -92,10 +167,14 @@ export interface StaffAccount {
 }
 
 /** Creates a verified staff account from the admin command line; audited as the command line's act. */
-export async function createStaffAccount(knex: Knex, stamp: () => AuditStamp, account: StaffAccount): Promise<number> {
-  const problem = passwordProblem(account.password, account);
-  if (problem) throw weakPassword(problem);
-  const passwordHash = await hashPassword(account.password);
+export async function createStaffAccount(
+  knex: Knex,
+  stamp: () => AuditStamp,
+  settings: SecuritySettings,
+  account: StaffAccount,
+): Promise<number> {
+  assertPasswordPolicy(account.password, account, settings);
+  const passwordHash = await hashPassword(account.password, argon2Of(settings));
   return knex.transaction(async (trx) => {
     const s = stamp();
     const id = await insertUser(trx, { ...account, phone: null, passwordHash, emailVerifiedAt: s.nowMs }, s.nowMs);

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { ChannelName, ChannelOutput } from '../../../shared/contract';
 import type { ErrorCode } from '../../../shared/errors';
 import type { Role } from '../../../shared/roles';
+import type { SecuritySettings } from '../../../shared/settings';
 import type { AuditActor, AuditEvent } from '../audit/audit-writer';
 import type { Caller } from '../caller';
 import type { DerivedKeys } from '../crypto/keys';
@@ -20,6 +21,8 @@ export interface ActiveSession {
   id: number;
   tokenHash: string;
   user: SessionUser;
+  /** When the session locks for lack of activity (epoch ms). */
+  idleLockAt: number;
 }
 
 export interface HandlerContext {
@@ -27,8 +30,16 @@ export interface HandlerContext {
   caller: Caller;
   nowMs: number;
   keys: DerivedKeys;
-  /** The caller's session, when signed in. */
+  /** The caller's session, when signed in (for channels allowed while locked, possibly a locked one). */
   session: ActiveSession | null;
+  /** Whether that session is locked for idle time. */
+  sessionLocked: boolean;
+  /** The security settings in force for this request. */
+  settings: SecuritySettings;
+  /** The workstation this core runs on, as recorded in sessions and the audit trail. */
+  workstation: string;
+  /** Writes a further audit event in this request's transaction (e.g. ACCOUNT_LOCKED beside LOGIN_FAILED). */
+  audit(event: AuditEvent): Promise<void>;
   /** Names the audited subject of this request, e.g. the user a sign-in attempt was for. */
   setAuditSubject(subject: {
     actor?: AuditActor;
@@ -50,10 +61,15 @@ export interface HandlerContext {
 export interface CommittedFailure {
   readonly committedFailure: true;
   readonly code: ErrorCode;
+  readonly fields?: Record<string, string>;
+  readonly retryAfterSeconds?: number;
 }
 
-export function committedFailure(code: ErrorCode): CommittedFailure {
-  return { committedFailure: true, code };
+export function committedFailure(
+  code: ErrorCode,
+  extra: { fields?: Record<string, string>; retryAfterSeconds?: number } = {},
+): CommittedFailure {
+  return { committedFailure: true, code, ...extra };
 }
 
 export function isCommittedFailure(value: unknown): value is CommittedFailure {

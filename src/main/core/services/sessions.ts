@@ -1,38 +1,126 @@
-// Sign-in, the current session and sign-out.
+// Sign-in with its protections, the current session, the idle lock, sign-out, password change and the
+// user's list of sessions.
+import type { ErrorCode } from '../../../shared/errors';
 import { keyedHash } from '../crypto/hmac';
-import { verifyAgainstDummy, verifyPassword } from '../crypto/password';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../crypto/password';
 import { generateToken } from '../crypto/random';
 import { DomainError } from '../domain-error';
-import { endSession, insertSession } from '../repositories/sessions';
-import { findUserByEmail, isActive, toSessionUser } from '../repositories/users';
+import { accountLockedMail, passwordChangedMail } from '../mail/templates';
+import {
+  endSession,
+  endSessionsOfUser,
+  insertSession,
+  openSessionsOfUser,
+  unlockSession,
+} from '../repositories/sessions';
+import {
+  checkGuard,
+  clearGuard,
+  guardKey,
+  recordGuardFailure,
+  recordWorkstationFailure,
+  workstationLimited,
+} from '../repositories/sign-in-guards';
+import {
+  type UserRow,
+  findUserById,
+  findUserByEmail,
+  isActive,
+  setPassword,
+  toSessionUser,
+} from '../repositories/users';
 import type { SessionRegistry } from '../session-registry';
-import type { Handler } from './handler';
+import { argon2Of, assertPasswordPolicy } from './accounts';
+import { type CommittedFailure, type Handler, type HandlerContext, committedFailure } from './handler';
 
-export function sessionHandlers(registry: SessionRegistry, workstation: string) {
+/**
+ * Checks a password behind every protection, in this order: the workstation's limit on failures, the email's
+ * lockout and throttle (all before any argon2 work), then the password itself. A failure is counted, and the
+ * failure that reaches the threshold locks the account, mails its owner and is audited as ACCOUNT_LOCKED.
+ * Returns null when the password is right.
+ */
+async function guardedPasswordCheck(
+  ctx: HandlerContext,
+  email: string,
+  user: UserRow | undefined,
+  password: string,
+  wrongPassword: ErrorCode,
+): Promise<CommittedFailure | null> {
+  const { settings, trx, nowMs } = ctx;
+  const sprayWait = await workstationLimited(trx, ctx.workstation, settings, nowMs);
+  if (sprayWait !== null) return committedFailure('RATE_LIMITED', { retryAfterSeconds: sprayWait });
+  const key = guardKey(ctx.keys.signInGuard, email);
+  const verdict = await checkGuard(trx, key, settings, nowMs);
+  if (!verdict.allowed) {
+    return committedFailure(verdict.reason === 'locked' ? 'ACCOUNT_LOCKED' : 'RATE_LIMITED', {
+      retryAfterSeconds: verdict.retryAfterSeconds,
+    });
+  }
+  // An unknown email costs the same argon2 work and gets the same answer as a wrong password.
+  const ok = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password);
+  if (ok) {
+    await clearGuard(trx, key);
+    return null;
+  }
+  await recordWorkstationFailure(trx, ctx.workstation, nowMs);
+  const failure = await recordGuardFailure(trx, key, settings, nowMs);
+  if (!failure.lockedNow) return committedFailure(wrongPassword);
+  await ctx.audit({
+    action: 'ACCOUNT_LOCKED',
+    outcome: 'success',
+    actor: { userId: user?.id ?? null, email, role: user?.role ?? null },
+    resourceType: 'user',
+    resourceId: user?.id ?? null,
+    details: { failures: settings.lockoutThreshold, lockoutMinutes: settings.lockoutMinutes },
+  });
+  if (user) await ctx.queueMail(accountLockedMail(user.email, settings.lockoutMinutes));
+  return committedFailure('ACCOUNT_LOCKED', { retryAfterSeconds: settings.lockoutMinutes * 60 });
+}
+
+export function sessionHandlers(registry: SessionRegistry) {
   const signIn: Handler<'session.signIn'> = async (ctx, input) => {
     const user = await findUserByEmail(ctx.trx, input.email);
     ctx.setAuditSubject({
       actor: { userId: user?.id ?? null, email: input.email, role: user?.role ?? null },
       resourceId: user?.id ?? null,
     });
-    // An unknown email costs the same argon2 work and gets the same answer as a wrong password.
-    const passwordOk = user
-      ? await verifyPassword(user.password_hash, input.password)
-      : await verifyAgainstDummy(input.password);
-    if (!user || !passwordOk) throw new DomainError('INVALID_CREDENTIALS');
-    if (!isActive(user)) throw new DomainError('ACCOUNT_DISABLED');
-    if (user.email_verified_at == null) throw new DomainError('EMAIL_NOT_VERIFIED');
+    const refused = await guardedPasswordCheck(ctx, input.email, user, input.password, 'INVALID_CREDENTIALS');
+    if (refused) return refused;
+    if (!user) throw new Error('unreachable: a password matched without an account');
+    if (!isActive(user)) return committedFailure('ACCOUNT_DISABLED');
+    if (user.email_verified_at == null) return committedFailure('EMAIL_NOT_VERIFIED');
 
+    const argon2 = argon2Of(ctx.settings);
+    if (needsRehash(user.password_hash, argon2)) {
+      await setPassword(ctx.trx, user.id, await hashPassword(input.password, argon2), ctx.nowMs);
+    }
     if (ctx.session) await endSession(ctx.trx, ctx.session.id, 'replaced', ctx.nowMs);
     const token = generateToken();
     const tokenHash = keyedHash(ctx.keys.sessionToken, token);
-    const sessionId = await insertSession(ctx.trx, user.id, tokenHash, workstation, ctx.nowMs);
+    const sessionId = await insertSession(ctx.trx, user, tokenHash, ctx.workstation, ctx.settings, ctx.nowMs);
     ctx.setAuditSubject({ resourceId: sessionId, sessionTokenHash: tokenHash });
     ctx.afterCommit(() => registry.set(ctx.caller.id, token));
     return { user: toSessionUser(user) };
   };
 
-  const current: Handler<'session.current'> = async (ctx) => ({ user: ctx.session?.user ?? null });
+  const current: Handler<'session.current'> = async (ctx) => {
+    const { session } = ctx;
+    if (!session) return { user: null, locked: false, idleLockInSeconds: null };
+    return {
+      user: session.user,
+      locked: ctx.sessionLocked,
+      idleLockInSeconds: ctx.sessionLocked ? null : Math.max(0, Math.ceil((session.idleLockAt - ctx.nowMs) / 1000)),
+    };
+  };
+
+  const unlock: Handler<'session.unlock'> = async (ctx, input) => {
+    const session = ctx.session!;
+    const user = await findUserById(ctx.trx, session.user.id);
+    const refused = await guardedPasswordCheck(ctx, session.user.email, user, input.password, 'PASSWORD_MISMATCH');
+    if (refused) return refused;
+    await unlockSession(ctx.trx, session.id, ctx.nowMs);
+    return { user: session.user };
+  };
 
   const signOut: Handler<'session.signOut'> = async (ctx) => {
     const session = ctx.session!;
@@ -41,5 +129,54 @@ export function sessionHandlers(registry: SessionRegistry, workstation: string) 
     return { signedOut: true };
   };
 
-  return { signIn, current, signOut };
+  const changePassword: Handler<'session.changePassword'> = async (ctx, input) => {
+    const session = ctx.session!;
+    const user = (await findUserById(ctx.trx, session.user.id))!;
+    assertPasswordPolicy(
+      input.newPassword,
+      { email: user.email, firstName: user.first_name, lastName: user.last_name },
+      ctx.settings,
+      'newPassword',
+    );
+    if (input.newPassword === input.currentPassword) {
+      throw new DomainError('WEAK_PASSWORD', { newPassword: 'Choose a password different from your current one.' });
+    }
+    const refused = await guardedPasswordCheck(ctx, user.email, user, input.currentPassword, 'PASSWORD_MISMATCH');
+    if (refused)
+      return refused.code === 'PASSWORD_MISMATCH'
+        ? committedFailure('PASSWORD_MISMATCH', { fields: { currentPassword: 'This is not your current password.' } })
+        : refused;
+    await setPassword(ctx.trx, user.id, await hashPassword(input.newPassword, argon2Of(ctx.settings)), ctx.nowMs);
+    const ended = await endSessionsOfUser(ctx.trx, user.id, 'password_changed', ctx.nowMs, session.id);
+    ctx.setAuditSubject({ resourceId: user.id, details: { otherSessionsEnded: ended } });
+    await ctx.queueMail(passwordChangedMail(user.email, 'changed'));
+    return { changed: true, otherSessionsEnded: ended };
+  };
+
+  const list: Handler<'session.list'> = async (ctx) => {
+    const session = ctx.session!;
+    const rows = await openSessionsOfUser(ctx.trx, session.user.id, ctx.nowMs);
+    return {
+      sessions: rows.map((r) => ({
+        id: r.id,
+        workstation: r.workstation ?? 'unknown workstation',
+        startedAt: r.created_at,
+        lastActiveAt: r.last_seen_at,
+        current: r.id === session.id,
+      })),
+    };
+  };
+
+  const end: Handler<'session.end'> = async (ctx, input) => {
+    const session = ctx.session!;
+    const own = await openSessionsOfUser(ctx.trx, session.user.id, ctx.nowMs);
+    // Another user's session, or one already over: refused alike.
+    if (!own.some((s) => s.id === input.sessionId)) throw new DomainError('FORBIDDEN');
+    await endSession(ctx.trx, input.sessionId, 'ended_by_user', ctx.nowMs);
+    ctx.setAuditSubject({ resourceId: input.sessionId });
+    if (input.sessionId === session.id) ctx.afterCommit(() => void registry.forget(ctx.caller.id));
+    return { ended: true };
+  };
+
+  return { signIn, current, unlock, signOut, changePassword, list, end };
 }

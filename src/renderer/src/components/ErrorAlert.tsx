@@ -1,6 +1,7 @@
 import { Alert, List } from '@mantine/core';
 import { useEffect, useRef } from 'react';
 import type { AppError } from '../../../shared/errors';
+import { errorText } from '../api';
 import { AlertIcon } from './icons';
 
 export interface ShownError {
@@ -13,7 +14,7 @@ export interface ShownError {
   focus?: boolean;
 }
 
-/** The core's human message for a failed request, announced to screen readers (role="alert"). */
+/** The core's human message for a failed request (with the wait, when the core gave one), announced to screen readers (role="alert"). */
 export function ErrorAlert({ shown, title }: { shown: ShownError | null; title: string }) {
   const ref = useRef<HTMLDivElement>(null);
   const id = shown?.id;
@@ -33,7 +34,7 @@ export function ErrorAlert({ shown, title }: { shown: ShownError | null; title: 
       title={title}
       icon={<AlertIcon />}
     >
-      {shown.error.message}
+      {errorText(shown.error)}
       {shown.other.length > 0 && (
         <List size="sm" mt="xs">
           {shown.other.map((message) => (

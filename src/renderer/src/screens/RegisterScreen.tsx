@@ -1,11 +1,12 @@
 import { Button, PasswordInput, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useRef, useState, type FormEvent, type RefObject } from 'react';
-import { passwordProblem } from '../../../shared/password-policy';
-import { LIMITS, registrationSchema } from '../../../shared/schemas';
+import { passwordProblem, type PasswordPolicy } from '../../../shared/password-policy';
+import { registrationSchema } from '../../../shared/schemas';
 import { call, fieldMessages } from '../api';
 import { AuthLayout } from '../components/AuthLayout';
 import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
 import { useFocusOnMount } from '../components/focus';
+import { passwordFeedback, usePasswordPolicy } from '../components/password';
 
 const FIELDS = ['email', 'firstName', 'lastName', 'phone', 'password', 'confirmPassword'] as const;
 type Field = (typeof FIELDS)[number];
@@ -22,10 +23,8 @@ const REQUIRED_MESSAGES: Partial<Record<Field, string>> = {
   confirmPassword: 'Enter the password again.',
 };
 
-const PASSWORD_RULES = `Use at least ${LIMITS.passwordMinLength} characters, and not your name or email address.`;
-
 /** What the form can tell before asking the core: the shared schemas and the password policy. */
-function validate(values: Values): FieldErrors {
+function validate(values: Values, policy: PasswordPolicy): FieldErrors {
   const errors: FieldErrors = {};
   for (const [field, message] of Object.entries(REQUIRED_MESSAGES) as [Field, string][]) {
     if (values[field].trim() === '') errors[field] = message;
@@ -38,7 +37,7 @@ function validate(values: Values): FieldErrors {
     }
   }
   if (!errors.password) {
-    const problem = passwordProblem(values.password, values);
+    const problem = passwordProblem(values.password, values, policy);
     if (problem) errors.password = problem;
   }
   return errors;
@@ -55,6 +54,7 @@ export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
   const [confirmTouched, setConfirmTouched] = useState(false);
   const [shown, setShown] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState(false);
+  const policy = usePasswordPolicy();
   const refs: Record<Field, RefObject<HTMLInputElement | null>> = {
     email: useFocusOnMount<HTMLInputElement>(),
     firstName: useRef<HTMLInputElement>(null),
@@ -80,7 +80,7 @@ export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (busy) return;
-    const errors = validate(values);
+    const errors = validate(values, policy);
     if (Object.values(errors).some(Boolean)) {
       setShown(null);
       setConfirmTouched(true);
@@ -101,9 +101,7 @@ export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
   }
 
   // Live feedback while typing: why the password is refused, and whether the confirmation matches.
-  const liveProblem = values.password === '' ? null : passwordProblem(values.password, values);
-  const passwordDescription =
-    values.password === '' || fieldErrors.password ? PASSWORD_RULES : (liveProblem ?? 'This password meets the rules.');
+  const passwordDescription = passwordFeedback(values.password, values, policy, fieldErrors.password);
   const confirmMismatch =
     values.confirmPassword !== '' &&
     values.confirmPassword !== values.password &&

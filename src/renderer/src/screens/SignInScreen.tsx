@@ -17,6 +17,8 @@ export interface SignInScreenProps {
   onSignedIn: (user: UserSummary) => void;
   onNotVerified: (email: string, message: string) => void;
   onCreateAccount: () => void;
+  /** Goes to the password reset, with the email typed so far. */
+  onForgotPassword: (email: string) => void;
 }
 
 export function SignInScreen({
@@ -26,6 +28,7 @@ export function SignInScreen({
   onSignedIn,
   onNotVerified,
   onCreateAccount,
+  onForgotPassword,
 }: SignInScreenProps) {
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
@@ -118,6 +121,9 @@ export function SignInScreen({
           />
           <Button type="submit" fullWidth loading={busy} mt="xs">
             Sign in
+          </Button>
+          <Button variant="subtle" fullWidth onClick={() => onForgotPassword(email.trim())} disabled={busy}>
+            Forgot password?
           </Button>
         </Stack>
       </form>

@@ -1,0 +1,171 @@
+import { Button, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useRef, useState, type FormEvent, type RefObject } from 'react';
+import { emailCodeSchema } from '../../../shared/schemas';
+import { call, fieldMessages } from '../api';
+import { AuthLayout } from '../components/AuthLayout';
+import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
+import { useFocusOnMount } from '../components/focus';
+import { Notice, type NoticeMessage } from '../components/Notice';
+import { checkNewPassword, NewPasswordInputs, usePasswordPolicy } from '../components/password';
+
+const FIELDS = ['code', 'newPassword', 'confirmPassword'] as const;
+type Field = (typeof FIELDS)[number];
+type FieldErrors = Partial<Record<Field, string>>;
+
+export interface ResetPasswordScreenProps {
+  email: string;
+  notice?: NoticeMessage | null;
+  onReset: (email: string) => void;
+  onBack: (email: string) => void;
+}
+
+/** The answer to a reset request, the same whether or not the address has an account. */
+export function resetRequestedText(email: string): string {
+  return `If an account exists for ${email}, we sent a code to it.`;
+}
+
+export function ResetPasswordScreen({ email, notice: initialNotice, onReset, onBack }: ResetPasswordScreenProps) {
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [submitted, setSubmitted] = useState(false);
+  const [shown, setShown] = useState<ShownError | null>(null);
+  const [notice, setNotice] = useState<NoticeMessage | null>(initialNotice ?? null);
+  const [busy, setBusy] = useState<'reset' | 'resend' | null>(null);
+  const policy = usePasswordPolicy();
+  const refs: Record<Field, RefObject<HTMLInputElement | null>> = {
+    code: useFocusOnMount<HTMLInputElement>(),
+    newPassword: useRef<HTMLInputElement>(null),
+    confirmPassword: useRef<HTMLInputElement>(null),
+  };
+
+  function showFieldErrors(errors: FieldErrors): boolean {
+    setFieldErrors(errors);
+    const first = FIELDS.find((field) => errors[field]);
+    if (first) refs[first].current?.focus();
+    return first !== undefined;
+  }
+
+  function fail(error: ShownError['error']) {
+    const { fields, other } = fieldMessages(error, FIELDS);
+    if (error.code === 'INVALID_CODE') fields.code ??= 'Check the code, or ask for a new one.';
+    if (error.code === 'WEAK_PASSWORD') fields.newPassword ??= error.message;
+    const focused = showFieldErrors(fields);
+    setNotice(null);
+    setShown((previous) => ({ error, other, id: (previous?.id ?? 0) + 1, focus: !focused }));
+  }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (busy) return;
+    setSubmitted(true);
+    const errors: FieldErrors = checkNewPassword(password, confirm, { email }, policy);
+    const parsedCode = emailCodeSchema.safeParse(code);
+    if (!parsedCode.success) {
+      errors.code = code.trim() === '' ? 'Enter the 6-digit code from the email.' : parsedCode.error.issues[0]?.message;
+    }
+    if (showFieldErrors(errors)) {
+      setShown(null);
+      return;
+    }
+    setBusy('reset');
+    const result = await call((api) =>
+      api.account.resetPassword({ email, code, newPassword: password, confirmPassword: confirm }),
+    );
+    setBusy(null);
+    if (result.ok) onReset(email);
+    else fail(result.error);
+  }
+
+  async function resend() {
+    if (busy) return;
+    setBusy('resend');
+    const result = await call((api) => api.account.requestPasswordReset({ email }));
+    setBusy(null);
+    if (result.ok) {
+      setShown(null);
+      setFieldErrors({});
+      setCode('');
+      setNotice((previous) => ({
+        text: `${resetRequestedText(result.value.email)} It replaces any earlier code.`,
+        id: (previous?.id ?? 0) + 1,
+      }));
+      refs.code.current?.focus();
+    } else {
+      fail(result.error);
+    }
+  }
+
+  return (
+    <AuthLayout>
+      <Stack gap={4}>
+        <Title order={1} size="h2">
+          Choose a new password
+        </Title>
+        <Text>
+          Enter the 6-digit code from the email sent to{' '}
+          <Text component="strong" fw={700} style={{ overflowWrap: 'anywhere' }}>
+            {email}
+          </Text>
+          , and choose a new password.
+        </Text>
+      </Stack>
+      <Notice notice={notice} />
+      <ErrorAlert shown={shown} title="We could not change your password" />
+      <form onSubmit={submit} noValidate>
+        <Stack gap="md">
+          <TextInput
+            ref={refs.code}
+            label="Reset code"
+            description="6 digits, from the most recent email"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            maxLength={12}
+            required
+            value={code}
+            onChange={(event) => {
+              setCode(event.currentTarget.value);
+              setFieldErrors((errors) => ({ ...errors, code: undefined }));
+            }}
+            error={fieldErrors.code}
+            styles={{ input: { letterSpacing: '0.3em', fontVariantNumeric: 'tabular-nums' } }}
+          />
+          <NewPasswordInputs
+            password={password}
+            confirm={confirm}
+            onPassword={(value) => {
+              setPassword(value);
+              setFieldErrors((errors) => ({ ...errors, newPassword: undefined }));
+            }}
+            onConfirm={(value) => {
+              setConfirm(value);
+              setFieldErrors((errors) => ({ ...errors, confirmPassword: undefined }));
+            }}
+            passwordError={fieldErrors.newPassword}
+            confirmError={fieldErrors.confirmPassword}
+            policy={policy}
+            context={{ email }}
+            passwordRef={refs.newPassword}
+            confirmRef={refs.confirmPassword}
+            submitted={submitted}
+          />
+          <Button type="submit" fullWidth loading={busy === 'reset'} disabled={busy === 'resend'} mt="xs">
+            Set new password
+          </Button>
+        </Stack>
+      </form>
+      <Stack gap="xs">
+        <Text size="sm" ta="center">
+          No email? Check your spam folder, or ask for a new code.
+        </Text>
+        <Button variant="default" fullWidth onClick={resend} loading={busy === 'resend'} disabled={busy === 'reset'}>
+          Send a new code
+        </Button>
+        <Button variant="subtle" fullWidth onClick={() => onBack(email)} disabled={busy !== null}>
+          Back to sign in
+        </Button>
+      </Stack>
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,228 @@
+// The administrator's security settings: one field per setting, with its default and its bounds from the schema.
+import { Button, Card, Fieldset, Group, NumberInput, SimpleGrid, Stack, Switch, Text, Title } from '@mantine/core';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { z } from 'zod';
+import {
+  SECURITY_SETTING_LABELS,
+  securitySettingsSchema,
+  type SecuritySettings,
+} from '../../../../shared/settings';
+import { call } from '../../api';
+import { ErrorAlert, type ShownError } from '../../components/ErrorAlert';
+import { Notice, type NoticeMessage } from '../../components/Notice';
+
+type Key = keyof SecuritySettings;
+type Draft = Record<Key, number | string | boolean>;
+
+type Bounds = { kind: 'number'; min: number; max: number } | { kind: 'boolean' };
+
+/** A setting's kind and bounds, read from the one schema the core validates with. */
+export function settingBounds(key: Key): Bounds {
+  let schema: z.ZodType = securitySettingsSchema.shape[key];
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  if (schema instanceof z.ZodBoolean) return { kind: 'boolean' };
+  if (schema instanceof z.ZodNumber) {
+    return { kind: 'number', min: schema.minValue ?? 0, max: schema.maxValue ?? Number.MAX_SAFE_INTEGER };
+  }
+  return { kind: 'number', min: 0, max: Number.MAX_SAFE_INTEGER };
+}
+
+const KEYS = Object.keys(SECURITY_SETTING_LABELS) as Key[];
+
+const GROUPS: { legend: string; keys: Key[] }[] = [
+  { legend: 'Passwords', keys: ['passwordMinLength', 'passwordRequireComposition'] },
+  {
+    legend: 'Sign-in protection',
+    keys: ['signInThrottleAfter', 'lockoutThreshold', 'lockoutMinutes', 'workstationFailureLimit'],
+  },
+  { legend: 'Sessions', keys: ['sessionIdleMinutes', 'sessionAbsoluteHours'] },
+  { legend: 'Email codes', keys: ['codeValidMinutes', 'codeMaxAttempts', 'codeResendIntervalSeconds', 'codeResendPerHour'] },
+  { legend: 'Password hashing', keys: ['argon2MemoryKiB', 'argon2Iterations'] },
+];
+// A setting added to the schema later still gets a field.
+const GROUPED = new Set(GROUPS.flatMap((group) => group.keys));
+const OTHER_KEYS = KEYS.filter((key) => !GROUPED.has(key));
+if (OTHER_KEYS.length > 0) GROUPS.push({ legend: 'Other', keys: OTHER_KEYS });
+
+function describeDefault(value: number | boolean, bounds: Bounds): string {
+  if (bounds.kind === 'boolean') return `Default: ${value ? 'on' : 'off'}`;
+  return `Default: ${value}. Allowed: ${bounds.min} to ${bounds.max}.`;
+}
+
+/** The changed settings, or errors by key when a value is out of bounds. */
+function changes(
+  draft: Draft,
+  values: SecuritySettings,
+): { changed: Partial<SecuritySettings>; errors: Partial<Record<Key, string>> } {
+  const changed: Record<string, number | boolean> = {};
+  const errors: Partial<Record<Key, string>> = {};
+  for (const key of KEYS) {
+    const bounds = settingBounds(key);
+    const raw = draft[key];
+    if (bounds.kind === 'boolean') {
+      if (raw !== values[key]) changed[key] = Boolean(raw);
+      continue;
+    }
+    const number = typeof raw === 'number' ? raw : Number(String(raw).trim() === '' ? NaN : raw);
+    if (!Number.isInteger(number) || number < bounds.min || number > bounds.max) {
+      errors[key] = `Enter a whole number from ${bounds.min} to ${bounds.max}.`;
+    } else if (number !== values[key]) changed[key] = number;
+  }
+  return { changed: changed as Partial<SecuritySettings>, errors };
+}
+
+export function SecuritySettingsPanel() {
+  const [loaded, setLoaded] = useState<{ values: SecuritySettings; defaults: SecuritySettings } | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<Key, string>>>({});
+  const [shown, setShown] = useState<ShownError | null>(null);
+  const [notice, setNotice] = useState<NoticeMessage | null>(null);
+  const [busy, setBusy] = useState(false);
+  const inputs = useRef<Partial<Record<Key, HTMLInputElement | null>>>({});
+
+  useEffect(() => {
+    let live = true;
+    void call((api) => api.settings.getSecurity({})).then((result) => {
+      if (!live) return;
+      if (result.ok) {
+        setLoaded(result.value);
+        setDraft({ ...result.value.values });
+      } else setShown((previous) => ({ error: result.error, other: [], id: (previous?.id ?? 0) + 1 }));
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  function showFieldErrors(errors: Partial<Record<Key, string>>): boolean {
+    setFieldErrors(errors);
+    const first = KEYS.find((key) => errors[key]);
+    if (first) inputs.current[first]?.focus();
+    return first !== undefined;
+  }
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (busy || !loaded || !draft) return;
+    setNotice(null);
+    const { changed, errors } = changes(draft, loaded.values);
+    if (showFieldErrors(errors)) {
+      setShown(null);
+      return;
+    }
+    const changedKeys = Object.keys(changed) as Key[];
+    if (changedKeys.length === 0) {
+      setShown(null);
+      setNotice((previous) => ({ text: 'No setting was changed.', tone: 'info', id: (previous?.id ?? 0) + 1 }));
+      return;
+    }
+    setBusy(true);
+    const result = await call((api) => api.settings.updateSecurity({ values: changed }));
+    setBusy(false);
+    if (result.ok) {
+      setLoaded({ values: result.value.values, defaults: loaded.defaults });
+      setDraft({ ...result.value.values });
+      setShown(null);
+      setFieldErrors({});
+      setNotice((previous) => ({
+        text: `Settings saved: ${changedKeys.map((key) => SECURITY_SETTING_LABELS[key]).join('; ')}.`,
+        id: (previous?.id ?? 0) + 1,
+      }));
+      return;
+    }
+    // The core names refused settings as "values.<key>".
+    const errorsByKey: Partial<Record<Key, string>> = {};
+    const other: string[] = [];
+    for (const [path, message] of Object.entries(result.error.fields ?? {})) {
+      const key = path.split('.').find((part) => (KEYS as string[]).includes(part)) as Key | undefined;
+      if (key) errorsByKey[key] ??= message;
+      else other.push(message);
+    }
+    const focused = showFieldErrors(errorsByKey);
+    setShown((previous) => ({ error: result.error, other, id: (previous?.id ?? 0) + 1, focus: !focused }));
+  }
+
+  function update(key: Key, value: number | string | boolean) {
+    setDraft((current) => (current ? { ...current, [key]: value } : current));
+    setFieldErrors((errors) => ({ ...errors, [key]: undefined }));
+  }
+
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="security-settings-heading">
+      <Stack gap="md">
+        <Stack gap={4}>
+          <Title order={2} size="h3" id="security-settings-heading">
+            Security settings
+          </Title>
+          <Text size="sm" c="dimmed">
+            These apply to every account. A machine policy set by IT takes precedence over what is saved here.
+          </Text>
+        </Stack>
+        <Notice notice={notice} />
+        <ErrorAlert shown={shown} title="We could not save the settings" />
+        {!loaded || !draft ? (
+          !shown && <Text size="sm">Loading the settings…</Text>
+        ) : (
+          <form onSubmit={save} noValidate>
+            <Stack gap="lg">
+              {GROUPS.map((group) => (
+                <Fieldset key={group.legend} legend={group.legend} variant="filled">
+                  <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md" verticalSpacing="md">
+                    {group.keys.map((key) => {
+                      const bounds = settingBounds(key);
+                      const description = describeDefault(loaded.defaults[key], bounds);
+                      if (bounds.kind === 'boolean') {
+                        return (
+                          <Switch
+                            key={key}
+                            ref={(element) => {
+                              inputs.current[key] = element;
+                            }}
+                            label={SECURITY_SETTING_LABELS[key]}
+                            description={description}
+                            checked={Boolean(draft[key])}
+                            onChange={(event) => update(key, event.currentTarget.checked)}
+                            error={fieldErrors[key]}
+                            size="md"
+                            mt="xs"
+                          />
+                        );
+                      }
+                      return (
+                        <NumberInput
+                          key={key}
+                          ref={(element) => {
+                            inputs.current[key] = element;
+                          }}
+                          label={SECURITY_SETTING_LABELS[key]}
+                          description={description}
+                          min={bounds.min}
+                          max={bounds.max}
+                          step={1}
+                          allowDecimal={false}
+                          allowNegative={false}
+                          clampBehavior="none"
+                          hideControls
+                          required
+                          withAsterisk={false}
+                          value={draft[key] as number | string}
+                          onChange={(value) => update(key, value)}
+                          error={fieldErrors[key]}
+                        />
+                      );
+                    })}
+                  </SimpleGrid>
+                </Fieldset>
+              ))}
+              <Group>
+                <Button type="submit" loading={busy}>
+                  Save settings
+                </Button>
+              </Group>
+            </Stack>
+          </form>
+        )}
+      </Stack>
+    </Card>
+  );
+}
