@@ -32,7 +32,9 @@ describe('healthsphere-admin', () => {
   it('migrates a new database, then says it is up to date', () => {
     const first = admin(['migrate']);
     expect(first.status).toBe(0);
-    expect(first.stdout).toMatch(/Applied \d+ migration\(s\) to .*healthsphere\.db: 001_initial, 002_sign_in_protection/);
+    expect(first.stdout).toMatch(
+      /Applied \d+ migration\(s\) to .*healthsphere\.db: 001_initial, 002_sign_in_protection/,
+    );
     expect((fs.statSync(path.join(dataDir, 'healthsphere.db')).mode & 0o777).toString(8)).toBe('600');
     const second = admin(['migrate']);
     expect(second.stdout).toMatch(/is up to date/);

@@ -69,9 +69,24 @@ const hostile = fc.oneof(
 );
 
 let t: TestCore;
+const ADMIN = { email: 'fuzz-admin@clinic.example', password: 'quiet harbour lantern 42' };
 beforeAll(async () => {
   t = await startTestCore('sqlite');
+  await t.core.admin.createStaffAccount({ ...ADMIN, firstName: 'Fuzz', lastName: 'Admin', role: 'admin' });
 });
+
+/** Anonymous, and as a signed-in admin (signed in again whenever a payload signed it out). */
+async function asCaller(who: 'anonymous' | 'admin'): Promise<{ id: string }> {
+  const caller = { id: `fuzz-${who}` };
+  if (who === 'admin') {
+    const current = await t.core.dispatch('session.current', {}, caller);
+    if (!current.ok || !(current.value as { user: unknown }).user) {
+      t.clock.advance(30 * 60_000); // past any throttle a payload caused
+      await t.core.dispatch('session.signIn', ADMIN, caller);
+    }
+  }
+  return caller;
+}
 afterAll(() => t.stop());
 
 describe('dispatch under hostile input', () => {
@@ -79,37 +94,41 @@ describe('dispatch under hostile input', () => {
     expect(Object.keys(EXAMPLES).sort()).toEqual([...CHANNEL_NAMES].sort());
   });
 
-  it.each(CHANNEL_NAMES)('%s: refuses garbage cleanly and changes nothing', async (channel) => {
-    const example = EXAMPLES[channel]!;
-    const payloads = fc.oneof(
-      hostile,
-      // The valid example with one field replaced, or one unknown field added.
-      fc
-        .record({
-          key: fc.constantFrom(...Object.keys(example), '__proto__', 'constructor', 'role', 'isAdmin'),
-          value: hostile,
-        })
-        .map(({ key, value }) => {
-          const copy: Record<string, unknown> = { ...example };
-          Object.defineProperty(copy, key, { value, enumerable: true, configurable: true, writable: true });
-          return copy;
+  it.each(CHANNEL_NAMES.flatMap((c) => [[c, 'anonymous'] as const, [c, 'admin'] as const]))(
+    '%s as %s: refuses garbage cleanly and changes nothing',
+    async (channel, who) => {
+      const example = EXAMPLES[channel]!;
+      const payloads = fc.oneof(
+        hostile,
+        // The valid example with one field replaced, or one unknown field added.
+        fc
+          .record({
+            key: fc.constantFrom(...Object.keys(example), '__proto__', 'constructor', 'role', 'isAdmin'),
+            value: hostile,
+          })
+          .map(({ key, value }) => {
+            const copy: Record<string, unknown> = { ...example };
+            Object.defineProperty(copy, key, { value, enumerable: true, configurable: true, writable: true });
+            return copy;
+          }),
+      );
+      await fc.assert(
+        fc.asyncProperty(payloads, async (payload) => {
+          const caller = await asCaller(who);
+          const before = await snapshotDomainTables(t.core);
+          const result = await t.core.dispatch(channel, payload, caller);
+          expect(typeof result.ok).toBe('boolean');
+          if (!result.ok) {
+            expect(ERROR_CODES).toContain(result.error.code);
+            expect(result.error.code).not.toBe('INTERNAL');
+            expect(Object.keys(result.error).sort()).toEqual(expect.arrayContaining(['code', 'message']));
+            expect(await snapshotDomainTables(t.core)).toEqual(before);
+          }
         }),
-    );
-    await fc.assert(
-      fc.asyncProperty(payloads, async (payload) => {
-        const before = await snapshotDomainTables(t.core);
-        const result = await t.core.dispatch(channel, payload, { id: 'fuzz' });
-        expect(typeof result.ok).toBe('boolean');
-        if (!result.ok) {
-          expect(ERROR_CODES).toContain(result.error.code);
-          expect(result.error.code).not.toBe('INTERNAL');
-          expect(Object.keys(result.error).sort()).toEqual(expect.arrayContaining(['code', 'message']));
-          expect(await snapshotDomainTables(t.core)).toEqual(before);
-        }
-      }),
-      { numRuns: 60 },
-    );
-  });
+        { numRuns: 60 },
+      );
+    },
+  );
 
   it('refuses channel names that are not in the contract', async () => {
     await fc.assert(

@@ -45,6 +45,7 @@ export class MailSender {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private again = false;
+  private stopped = false;
 
   constructor(
     private readonly knex: Knex,
@@ -62,7 +63,7 @@ export class MailSender {
 
   /** Delivers every due mail now; resolves with how many were sent. Calls made meanwhile run once more after. */
   kick(): Promise<number> {
-    if (!this.transport) return Promise.resolve(0);
+    if (!this.transport || this.stopped) return Promise.resolve(0);
     if (this.running) {
       this.again = true;
       return this.running;
@@ -106,6 +107,7 @@ export class MailSender {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running?.catch(() => 0);

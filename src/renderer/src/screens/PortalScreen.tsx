@@ -1,11 +1,15 @@
-import { AppShell, Badge, Button, Card, Container, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { AppShell, Badge, Button, Card, Container, Group, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useState } from 'react';
-import { ROLE_LABELS, type Role } from '../../../shared/roles';
+import { hasPermission, ROLE_LABELS, type Role } from '../../../shared/roles';
 import type { UserSummary } from '../../../shared/schemas';
 import { call } from '../api';
 import { Brand } from '../components/AuthLayout';
 import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
 import { useFocusOnMount } from '../components/focus';
+import { AccountsPanel } from './portal/AccountsPanel';
+import { MailPanel } from './portal/MailPanel';
+import { SecurityPanel } from './portal/SecurityPanel';
+import { SecuritySettingsPanel } from './portal/SecuritySettingsPanel';
 
 export function portalName(role: Role): string {
   return `${ROLE_LABELS[role]} portal`;
@@ -17,8 +21,8 @@ interface Upcoming {
 }
 
 const PROFILE: Upcoming = {
-  title: 'Profile and security',
-  text: 'Your profile and security settings, including two-step verification, will appear here.',
+  title: 'Profile',
+  text: 'Your profile and two-step verification will appear here. Your password and sessions are under Security.',
 };
 
 // Honest about this first version: each portal names what will come, and nothing more.
@@ -28,16 +32,24 @@ const UPCOMING: Record<Role, Upcoming[]> = {
   nurse: [PROFILE, { title: 'Patients', text: 'The patient profiles you are allowed to see will appear here.' }],
   admin: [
     PROFILE,
-    { title: 'User accounts', text: 'Managing accounts, roles and locked accounts will appear here.' },
+    {
+      title: 'User accounts',
+      text: 'Managing accounts and roles will appear here. Locked accounts are under Accounts.',
+    },
     { title: 'Audit trail', text: 'The audit trail of sign-ins and changes will appear here.' },
   ],
 };
 
 export interface PortalScreenProps {
   user: UserSummary;
-  /** The session has ended, whether by signing out here or because the core says it is gone. */
-  onSignedOut: (reason: 'signed-out' | 'expired', message?: string) => void;
+  /** The user signed out here. (A session the core says is gone is handled by the app for every call.) */
+  onSignedOut: () => void;
 }
+
+type TabName = 'overview' | 'security' | 'settings' | 'accounts' | 'mail';
+
+/** The tab each user had open, so that unlocking the screen returns them to it. */
+const lastTab = new Map<number, TabName>();
 
 export function PortalScreen({ user, onSignedOut }: PortalScreenProps) {
   const [busy, setBusy] = useState(false);
@@ -45,16 +57,20 @@ export function PortalScreen({ user, onSignedOut }: PortalScreenProps) {
   const headingRef = useFocusOnMount<HTMLHeadingElement>();
   const fullName = `${user.firstName} ${user.lastName}`;
   const roleLabel = ROLE_LABELS[user.role];
+  const [tab, setTab] = useState<TabName>(lastTab.get(user.id) ?? 'overview');
+  const canManageSettings = hasPermission(user.role, 'settings.manage');
+  const canManageUsers = hasPermission(user.role, 'users.manage');
+  const canManageMail = hasPermission(user.role, 'mail.manage');
 
   async function signOut() {
     if (busy) return;
     setBusy(true);
     const result = await call((api) => api.session.signOut({}));
     setBusy(false);
-    if (result.ok) onSignedOut('signed-out');
-    else if (result.error.code === 'NOT_SIGNED_IN' || result.error.code === 'SESSION_EXPIRED')
-      onSignedOut('expired', result.error.message);
-    else setShown((previous) => ({ error: result.error, other: [], id: (previous?.id ?? 0) + 1, focus: true }));
+    if (result.ok) {
+      lastTab.delete(user.id);
+      onSignedOut();
+    } else setShown((previous) => ({ error: result.error, other: [], id: (previous?.id ?? 0) + 1, focus: true }));
   }
 
   return (
@@ -104,16 +120,53 @@ export function PortalScreen({ user, onSignedOut }: PortalScreenProps) {
               </Text>
             </Stack>
             <ErrorAlert shown={shown} title="We could not sign you out" />
-            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
-              {UPCOMING[user.role].map((item) => (
-                <Card key={item.title} withBorder padding="lg">
-                  <Title order={2} size="h4" mb="xs">
-                    {item.title}
-                  </Title>
-                  <Text>{item.text}</Text>
-                </Card>
-              ))}
-            </SimpleGrid>
+            <Tabs
+              value={tab}
+              onChange={(value) => {
+                const next = (value ?? 'overview') as TabName;
+                lastTab.set(user.id, next);
+                setTab(next);
+              }}
+              keepMounted={false}
+            >
+              <Tabs.List aria-label="Portal sections" mb="lg">
+                <Tabs.Tab value="overview">Overview</Tabs.Tab>
+                <Tabs.Tab value="security">Security</Tabs.Tab>
+                {canManageSettings && <Tabs.Tab value="settings">Settings</Tabs.Tab>}
+                {canManageUsers && <Tabs.Tab value="accounts">Accounts</Tabs.Tab>}
+                {canManageMail && <Tabs.Tab value="mail">Mail</Tabs.Tab>}
+              </Tabs.List>
+              <Tabs.Panel value="overview">
+                <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                  {UPCOMING[user.role].map((item) => (
+                    <Card key={item.title} withBorder padding="lg">
+                      <Title order={2} size="h4" mb="xs">
+                        {item.title}
+                      </Title>
+                      <Text>{item.text}</Text>
+                    </Card>
+                  ))}
+                </SimpleGrid>
+              </Tabs.Panel>
+              <Tabs.Panel value="security">
+                <SecurityPanel user={user} />
+              </Tabs.Panel>
+              {canManageSettings && (
+                <Tabs.Panel value="settings">
+                  <SecuritySettingsPanel />
+                </Tabs.Panel>
+              )}
+              {canManageUsers && (
+                <Tabs.Panel value="accounts">
+                  <AccountsPanel />
+                </Tabs.Panel>
+              )}
+              {canManageMail && (
+                <Tabs.Panel value="mail">
+                  <MailPanel user={user} />
+                </Tabs.Panel>
+              )}
+            </Tabs>
           </Stack>
         </Container>
       </AppShell.Main>

@@ -21,9 +21,7 @@ export function AccountsPanel() {
     const parsed = emailSchema.safeParse(email);
     if (!parsed.success) {
       setShown(null);
-      setEmailError(
-        email.trim() === '' ? 'Enter the email address of the account.' : parsed.error.issues[0]?.message,
-      );
+      setEmailError(email.trim() === '' ? 'Enter the email address of the account.' : parsed.error.issues[0]?.message);
       emailRef.current?.focus();
       return;
     }
@@ -53,8 +51,8 @@ export function AccountsPanel() {
             Unlock an account
           </Title>
           <Text size="sm" c="dimmed">
-            After too many failed sign-ins an account locks for a while. Unlock it here once you know the person is
-            who they say they are.
+            After too many failed sign-ins an account locks for a while. Unlock it here once you know the person is who
+            they say they are.
           </Text>
         </Stack>
         <Notice notice={notice} />

@@ -194,14 +194,7 @@ function SessionsCard({ reloadKey }: { reloadKey: number }) {
       <Stack gap="md">
         <Group justify="space-between" align="flex-start">
           <Stack gap={4}>
-            <Title
-              order={2}
-              size="h3"
-              id="sessions-heading"
-              ref={headingRef}
-              tabIndex={-1}
-              style={{ outline: 'none' }}
-            >
+            <Title order={2} size="h3" id="sessions-heading" ref={headingRef} tabIndex={-1} style={{ outline: 'none' }}>
               Your sessions
             </Title>
             <Text size="sm" c="dimmed">

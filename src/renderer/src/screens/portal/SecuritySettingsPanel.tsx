@@ -2,11 +2,7 @@
 import { Button, Card, Fieldset, Group, NumberInput, SimpleGrid, Stack, Switch, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { z } from 'zod';
-import {
-  SECURITY_SETTING_LABELS,
-  securitySettingsSchema,
-  type SecuritySettings,
-} from '../../../../shared/settings';
+import { SECURITY_SETTING_LABELS, securitySettingsSchema, type SecuritySettings } from '../../../../shared/settings';
 import { call } from '../../api';
 import { ErrorAlert, type ShownError } from '../../components/ErrorAlert';
 import { Notice, type NoticeMessage } from '../../components/Notice';
@@ -36,7 +32,10 @@ const GROUPS: { legend: string; keys: Key[] }[] = [
     keys: ['signInThrottleAfter', 'lockoutThreshold', 'lockoutMinutes', 'workstationFailureLimit'],
   },
   { legend: 'Sessions', keys: ['sessionIdleMinutes', 'sessionAbsoluteHours'] },
-  { legend: 'Email codes', keys: ['codeValidMinutes', 'codeMaxAttempts', 'codeResendIntervalSeconds', 'codeResendPerHour'] },
+  {
+    legend: 'Email codes',
+    keys: ['codeValidMinutes', 'codeMaxAttempts', 'codeResendIntervalSeconds', 'codeResendPerHour'],
+  },
   { legend: 'Password hashing', keys: ['argon2MemoryKiB', 'argon2Iterations'] },
 ];
 // A setting added to the schema later still gets a field.
