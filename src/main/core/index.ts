@@ -7,6 +7,7 @@ import { type Caller, type Workstation, describeWorkstation } from './caller';
 import { type Clock, systemClock } from './clock';
 import type { CoreConfig } from './config';
 import { type KeyProtector, deriveKeys, loadDataKey } from './crypto/keys';
+import { prepareDummyHash } from './crypto/password';
 import { type Database, migrateToLatest, openDatabase } from './db/connection';
 import { createDispatch } from './dispatch';
 import { type Logger, consoleLogger } from './log';
@@ -69,6 +70,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     await db.knex.destroy();
     throw err;
   }
+  prepareDummyHash();
   const mail = new MailSender(db.knex, keys.outbox, config.smtpUrl, clock, log);
   if (options.sendMail !== false) mail.start();
 

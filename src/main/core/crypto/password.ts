@@ -44,6 +44,12 @@ export function passwordVerificationCount(): number {
 
 let dummyHash: Promise<string> | undefined;
 
+/** Makes the dummy hash ahead of the first sign-in, so that sign-in is not the slow one. */
+export function prepareDummyHash(): void {
+  dummyHash ??= hashPassword('healthsphere-dummy-password-for-timing');
+  dummyHash.catch(() => (dummyHash = undefined));
+}
+
 /**
  * Spends the same argon2 work as a real verification, for an email that has no account,
  * so the time of an answer does not reveal whether the account exists.
