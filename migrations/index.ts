@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_initial';
 import * as m002 from './002_sign_in_protection';
+import * as m003 from './003_two_factor';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,6 +13,7 @@ interface Migration {
 const migrations: Array<[string, Migration]> = [
   ['001_initial', m001],
   ['002_sign_in_protection', m002],
+  ['003_two_factor', m003],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -50,10 +50,17 @@ async function start(): Promise<void> {
   let config: CoreConfig;
   try {
     config = loadConfig(process.env, app.getPath('userData'));
+    // After 'ready': only then does safeStorage know the Linux keychain backend.
+    const keyProtector = createKeyProtector(log);
     core = await startCore({
       config,
-      // After 'ready': only then does safeStorage know the Linux keychain backend.
-      keyProtector: createKeyProtector(log),
+      keyProtector,
+      warnings: keyProtector
+        ? []
+        : [
+            'This computer offers no OS keychain that HealthSphere trusts (on Linux: the basic_text fallback is refused), ' +
+              'so the data key is kept in a key file only this user account can read. Protect that account and its disk.',
+          ],
       workstation: { hostname: os.hostname(), osUser: os.userInfo().username },
       log,
     });

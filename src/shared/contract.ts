@@ -33,6 +33,14 @@ export const AUDIT_ACTIONS = [
   'EMAIL_CODE_SENT',
   'USER_CREATED',
   'SETTINGS_CHANGED',
+  'TWO_FACTOR_ENROLLMENT_STARTED',
+  'TWO_FACTOR_ENABLED',
+  'TWO_FACTOR_DISABLED',
+  'TWO_FACTOR_RESET',
+  'TWO_FACTOR_VERIFIED',
+  'TWO_FACTOR_FAILED',
+  'BACKUP_CODE_USED',
+  'BACKUP_CODES_REGENERATED',
   'TEST_MAIL_SENT',
   'VIEW',
   'REQUEST_REJECTED',
@@ -47,6 +55,32 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
  */
 export type Access = 'public' | 'session' | Permission;
 
+export type TwoFactorState = 'pending' | 'enroll';
+const BOTH_STATES: ReadonlyArray<TwoFactorState> = ['pending', 'enroll'];
+
+/** A TOTP code from an authenticator app: 6 digits; spaces and the "123 456" grouping are accepted. */
+const totpCodeSchema = z
+  .string()
+  .max(20, 'Enter the 6-digit code from your authenticator app.')
+  .transform((s) => s.replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app.'));
+
+/** A backup code as printed (XXXXX-XXXXX), in any case, with or without the dash and spaces. */
+const backupCodeSchema = z
+  .string()
+  .max(40, 'Enter a backup code as printed, for example ABCDE-FGHJK.')
+  .transform((s) => s.replace(/[\s-]/g, '').toUpperCase())
+  .pipe(z.string().regex(/^[A-Z2-9]{10}$/, 'Enter a backup code as printed, for example ABCDE-FGHJK.'));
+
+/** Either kind of second factor, for a password reset of an account that has two-step verification. */
+const secondFactorSchema = z
+  .string()
+  .max(40, 'Enter the code from your authenticator app or a backup code.')
+  .transform((s) => s.replace(/[\s-]/g, '').toUpperCase())
+  .pipe(z.string().regex(/^(\d{6}|[A-Z2-9]{10})$/, 'Enter the code from your authenticator app or a backup code.'));
+
+const twoFactorStatusSchema = z.enum(['complete', 'pending', 'enroll']);
+
 export interface ChannelSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   input: I;
   output: O;
@@ -58,6 +92,12 @@ export interface ChannelSpec<I extends z.ZodType = z.ZodType, O extends z.ZodTyp
   activity?: false;
   /** Allowed while the session is locked (unlock, switch user, status). */
   whileLocked?: true;
+  /**
+   * Two-step verification states, besides a completed sign-in, in which the channel may be called:
+   * 'pending' (password given, code not yet) and 'enroll' (the role requires 2FA and none is set up).
+   * Any other channel answers TWO_FACTOR_REQUIRED in those states.
+   */
+  twoFactorStates?: ReadonlyArray<TwoFactorState>;
   /** The audit action of the request; a failed request may be recorded under its own action. */
   audit: { action: AuditAction; onFailure?: AuditAction; resourceType: string };
 }
@@ -104,7 +144,13 @@ export const contract = {
   }),
   'account.resetPassword': channel({
     input: z
-      .strictObject({ email: emailSchema, code: emailCodeSchema, ...newPasswordFields })
+      .strictObject({
+        email: emailSchema,
+        code: emailCodeSchema,
+        ...newPasswordFields,
+        /** Needed when the account has two-step verification: a current code or a backup code. */
+        secondFactor: secondFactorSchema.optional(),
+      })
       .refine((v) => v.newPassword === v.confirmPassword, {
         message: 'The passwords do not match.',
         path: ['confirmPassword'],
@@ -115,7 +161,8 @@ export const contract = {
   }),
   'session.signIn': channel({
     input: z.strictObject({ email: emailSchema, password: passwordSchema }),
-    output: z.object({ user: userSummarySchema }),
+    // twoFactor 'pending': a code is needed next; 'enroll': the role requires 2FA and it must be set up first.
+    output: z.object({ user: userSummarySchema, twoFactor: twoFactorStatusSchema }),
     access: 'public',
     audit: { action: 'LOGIN', onFailure: 'LOGIN_FAILED', resourceType: 'session' },
   }),
@@ -127,10 +174,13 @@ export const contract = {
       locked: z.boolean(),
       /** Seconds until the session locks for lack of activity; null when signed out or locked. */
       idleLockInSeconds: z.number().int().nullable(),
+      /** Where the sign-in stands on two-step verification; null when signed out. */
+      twoFactor: twoFactorStatusSchema.nullable(),
     }),
     access: 'public',
     activity: false,
     whileLocked: true,
+    twoFactorStates: BOTH_STATES,
     audit: { action: 'VIEW', resourceType: 'session' },
   }),
   'session.unlock': channel({
@@ -145,6 +195,7 @@ export const contract = {
     output: z.object({ signedOut: z.literal(true) }),
     access: 'session',
     whileLocked: true,
+    twoFactorStates: BOTH_STATES,
     audit: { action: 'LOGOUT', resourceType: 'session' },
   }),
   'session.changePassword': channel({
@@ -179,6 +230,70 @@ export const contract = {
     output: z.object({ ended: z.literal(true) }),
     access: 'session',
     audit: { action: 'SESSION_ENDED', resourceType: 'session' },
+  }),
+  'twoFactor.status': channel({
+    input: empty,
+    output: z.object({ enabled: z.boolean(), required: z.boolean(), backupCodesRemaining: z.number().int() }),
+    access: 'session',
+    audit: { action: 'VIEW', resourceType: 'two_factor' },
+  }),
+  'twoFactor.beginEnrollment': channel({
+    input: empty,
+    // The user's own new secret, shown once to be scanned or typed into an authenticator app; never logged or audited.
+    output: z.object({ otpauthUri: z.string(), qrCodeDataUrl: z.string(), manualKey: z.string() }),
+    access: 'session',
+    twoFactorStates: ['enroll'],
+    audit: { action: 'TWO_FACTOR_ENROLLMENT_STARTED', resourceType: 'two_factor' },
+  }),
+  'twoFactor.confirmEnrollment': channel({
+    input: z.strictObject({ code: totpCodeSchema }),
+    output: z.object({ backupCodes: z.array(z.string()) }),
+    access: 'session',
+    twoFactorStates: ['enroll'],
+    audit: { action: 'TWO_FACTOR_ENABLED', resourceType: 'two_factor' },
+  }),
+  'twoFactor.verify': channel({
+    input: z.strictObject({ code: totpCodeSchema }),
+    output: z.object({ user: userSummarySchema }),
+    access: 'session',
+    twoFactorStates: ['pending'],
+    audit: { action: 'TWO_FACTOR_VERIFIED', onFailure: 'TWO_FACTOR_FAILED', resourceType: 'session' },
+  }),
+  'twoFactor.useBackupCode': channel({
+    input: z.strictObject({ code: backupCodeSchema }),
+    output: z.object({ user: userSummarySchema, backupCodesRemaining: z.number().int() }),
+    access: 'session',
+    twoFactorStates: ['pending'],
+    audit: { action: 'BACKUP_CODE_USED', onFailure: 'TWO_FACTOR_FAILED', resourceType: 'session' },
+  }),
+  'twoFactor.regenerateBackupCodes': channel({
+    input: z.strictObject({ code: totpCodeSchema }),
+    output: z.object({ backupCodes: z.array(z.string()) }),
+    access: 'session',
+    audit: { action: 'BACKUP_CODES_REGENERATED', resourceType: 'two_factor' },
+  }),
+  'twoFactor.disable': channel({
+    input: z.strictObject({ password: passwordSchema, code: totpCodeSchema }),
+    output: z.object({ disabled: z.literal(true) }),
+    access: 'session',
+    audit: { action: 'TWO_FACTOR_DISABLED', resourceType: 'two_factor' },
+  }),
+  'users.resetTwoFactor': channel({
+    input: z.strictObject({ email: emailSchema }),
+    output: z.object({ reset: z.boolean() }),
+    access: 'users.manage',
+    audit: { action: 'TWO_FACTOR_RESET', resourceType: 'user' },
+  }),
+  'system.status': channel({
+    input: empty,
+    output: z.object({
+      mailConfigured: z.boolean(),
+      /** How the data key is protected on this machine. */
+      keyProtection: z.enum(['os-keychain', 'key-file', 'environment']),
+      warnings: z.array(z.string()),
+    }),
+    access: 'settings.manage',
+    audit: { action: 'VIEW', resourceType: 'system' },
   }),
   'settings.getSecurity': channel({
     input: empty,

@@ -12,6 +12,9 @@ export const ERROR_MESSAGES = {
   INVALID_CODE: 'That code is not valid. Check the latest email we sent, or ask for a new code.',
   WEAK_PASSWORD: 'Choose a stronger password.',
   TWO_FACTOR_REQUIRED: 'Finish two-step verification first.',
+  TWO_FACTOR_ENFORCED: 'Your role must use two-step verification, so it cannot be turned off.',
+  INVALID_TWO_FACTOR_CODE:
+    'That code is not valid. Enter the current code from your authenticator app, or a backup code.',
   NOT_SIGNED_IN: 'Please sign in.',
   SESSION_LOCKED: 'The screen is locked. Enter your password to continue, or switch user.',
   SESSION_EXPIRED: 'Your session has ended. Please sign in again.',

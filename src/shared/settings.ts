@@ -1,6 +1,7 @@
 // The security settings an admin may change, with their bounds and defaults. The core validates every
 // change against this schema; the admin screen shows the defaults beside the values in force.
 import { z } from 'zod';
+import { ROLES } from './roles';
 
 const int = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
 
@@ -25,6 +26,12 @@ export const securitySettingsSchema = z.strictObject({
   /** argon2id memory in KiB; the OWASP minimum is 19 MiB. Raising it rehashes each password at its next sign-in. */
   argon2MemoryKiB: int(19 * 1024, 1024 * 1024, 19 * 1024),
   argon2Iterations: int(2, 10, 2),
+  /** Roles whose users must use two-step verification; taken to enrollment right after their password. */
+  twoFactorRequiredRoles: z
+    .array(z.enum(ROLES))
+    .max(ROLES.length)
+    .refine((roles) => new Set(roles).size === roles.length, 'Each role once.')
+    .default([]), // TEMPORARY until the enrollment screens land: the default is admin, doctor, nurse
 });
 
 export type SecuritySettings = z.output<typeof securitySettingsSchema>;
@@ -47,4 +54,5 @@ export const SECURITY_SETTING_LABELS: Record<keyof SecuritySettings, string> = {
   codeResendPerHour: 'Email codes per account per hour',
   argon2MemoryKiB: 'Password hashing memory (KiB)',
   argon2Iterations: 'Password hashing passes',
+  twoFactorRequiredRoles: 'Roles that must use two-step verification',
 };

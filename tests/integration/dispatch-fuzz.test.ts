@@ -42,6 +42,15 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   'users.unlock': { email: 'fuzz@example.org' },
   'mail.sendTest': { to: 'fuzz@example.org' },
   'mail.outbox': { state: 'all' },
+  'system.status': {},
+  'twoFactor.status': {},
+  'twoFactor.beginEnrollment': {},
+  'twoFactor.confirmEnrollment': { code: '123456' },
+  'twoFactor.verify': { code: '123456' },
+  'twoFactor.useBackupCode': { code: 'ABCDE-FGHJK' },
+  'twoFactor.regenerateBackupCodes': { code: '123456' },
+  'twoFactor.disable': { password: 'quiet harbour lantern 42', code: '123456' },
+  'users.resetTwoFactor': { email: 'fuzz@example.org' },
 };
 
 const hostile = fc.oneof(

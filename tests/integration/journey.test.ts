@@ -16,7 +16,7 @@ const patient = {
   confirmPassword: 'correct horse battery staple',
 };
 const normalizedEmail = 'ada.lovelace@example.org';
-const SIGNED_OUT = { ok: true, value: { user: null, locked: false, idleLockInSeconds: null } };
+const SIGNED_OUT = { ok: true, value: { user: null, locked: false, idleLockInSeconds: null, twoFactor: null } };
 
 let mailbox: TestMailbox;
 let smtpUrl: string;
@@ -72,6 +72,7 @@ describe.each(ENGINES)('on %s', (engine) => {
           lastName: 'Lovelace',
           role: 'patient',
         },
+        twoFactor: 'complete',
       },
     });
     const current = await call('session.current', {});

@@ -25,6 +25,7 @@ export const MAX_PAYLOAD_BYTES = 16 * 1024;
 
 const DENIED_CODES: ReadonlySet<ErrorCode> = new Set([
   'UNKNOWN_CHANNEL',
+  'TWO_FACTOR_REQUIRED',
   'NOT_SIGNED_IN',
   'SESSION_EXPIRED',
   'FORBIDDEN',
@@ -206,6 +207,9 @@ export function createDispatch(deps: DispatchDeps) {
       if (spec.access !== 'public') {
         if (!session) return await refuse(resolved.state === 'expired' ? 'SESSION_EXPIRED' : 'NOT_SIGNED_IN');
         if (resolved.state === 'locked' && !spec.whileLocked) return await refuse('SESSION_LOCKED');
+        const twoFactor = session.twoFactorState;
+        if (twoFactor !== 'complete' && !spec.twoFactorStates?.includes(twoFactor))
+          return await refuse('TWO_FACTOR_REQUIRED');
         if (spec.access !== 'session' && !hasPermission(session.user.role, spec.access))
           return await refuse('FORBIDDEN');
       }

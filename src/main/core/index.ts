@@ -26,6 +26,7 @@ import { adminHandlers } from './services/admin';
 import { SettingsStore } from './settings-store';
 import type { Handlers } from './services/handler';
 import { sessionHandlers } from './services/sessions';
+import { twoFactorHandlers } from './services/two-factor';
 import { SessionRegistry } from './session-registry';
 
 export interface CoreOptions {
@@ -36,6 +37,8 @@ export interface CoreOptions {
   log?: Logger;
   /** Deliver queued mail in the background (the app and the preview); the command line does not. */
   sendMail?: boolean;
+  /** What the shell wants administrators told (e.g. no OS keychain on this machine). */
+  warnings?: string[];
 }
 
 export interface Core {
@@ -77,7 +80,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const registry = new SessionRegistry();
   const settings = new SettingsStore(db.knex, clock);
   const sessions = sessionHandlers(registry);
-  const admin = adminHandlers(settings, mail);
+  const admin = adminHandlers(settings, mail, {
+    keyProtection: config.masterKey ? 'environment' : options.keyProtector ? 'os-keychain' : 'key-file',
+    warnings: options.warnings ?? [],
+  });
+  const twoFactor = twoFactorHandlers(registry);
   const handlers: Handlers = {
     'account.register': register,
     'account.verifyEmail': verifyEmail,
@@ -97,6 +104,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'users.unlock': admin.unlockUser,
     'mail.sendTest': admin.sendTest,
     'mail.outbox': admin.outbox,
+    'system.status': admin.status,
+    'twoFactor.status': twoFactor.status,
+    'twoFactor.beginEnrollment': twoFactor.beginEnrollment,
+    'twoFactor.confirmEnrollment': twoFactor.confirmEnrollment,
+    'twoFactor.verify': twoFactor.verify,
+    'twoFactor.useBackupCode': twoFactor.useBackup,
+    'twoFactor.regenerateBackupCodes': twoFactor.regenerateBackupCodes,
+    'twoFactor.disable': twoFactor.disable,
+    'users.resetTwoFactor': twoFactor.adminReset,
   };
   const { dispatch, forgetCaller, recordUntrustedCall } = createDispatch({
     knex: db.knex,

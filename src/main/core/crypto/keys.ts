@@ -20,6 +20,10 @@ export interface DerivedKeys {
   outbox: Buffer;
   /** HMAC key for the email a sign-in guard counts failures for. */
   signInGuard: Buffer;
+  /** AES-256-GCM key for TOTP secrets. */
+  totpSecret: Buffer;
+  /** HMAC key for backup codes. */
+  backupCode: Buffer;
 }
 
 const KEY_BYTES = 32;
@@ -85,5 +89,7 @@ export function deriveKeys(dataKey: Buffer): DerivedKeys {
     sessionToken: derive('session-token/v1'),
     outbox: derive('outbox/v1'),
     signInGuard: derive('sign-in-guard/v1'),
+    totpSecret: derive('totp-secret/v1'),
+    backupCode: derive('backup-code/v1'),
   };
 }

@@ -2,7 +2,13 @@
 // the recipient needs to act, and never a link that signs anyone in.
 
 export type MailKind =
-  'verification' | 'registration_attempt' | 'password_reset' | 'password_changed' | 'account_locked' | 'test';
+  | 'verification'
+  | 'registration_attempt'
+  | 'password_reset'
+  | 'password_changed'
+  | 'account_locked'
+  | 'two_factor'
+  | 'test';
 
 export interface MailMessage {
   kind: MailKind;
@@ -92,5 +98,36 @@ export function accountLockedMail(to: string, lockoutMinutes: number): MailMessa
 export function testMail(to: string): MailMessage {
   return compose('test', to, 'HealthSphere test message', [
     'This is a test message from HealthSphere. Mail delivery works.',
+  ]);
+}
+
+export function twoFactorNoticeMail(
+  to: string,
+  event: 'enabled' | 'disabled' | 'reset' | 'backup_code_used' | 'backup_codes_regenerated',
+  remaining?: number,
+): MailMessage {
+  const lines: Record<typeof event, [string, string]> = {
+    enabled: [
+      'Two-step verification is on',
+      'Two-step verification was turned on for your HealthSphere account. Keep your backup codes somewhere safe.',
+    ],
+    disabled: ['Two-step verification is off', 'Two-step verification was turned off for your HealthSphere account.'],
+    reset: [
+      'Your two-step verification was reset',
+      'An administrator reset two-step verification for your HealthSphere account. You will set it up again at your next sign-in.',
+    ],
+    backup_code_used: [
+      'A backup code was used to sign in',
+      `A backup code was used to sign in to your HealthSphere account. You have ${remaining ?? 0} backup codes left.`,
+    ],
+    backup_codes_regenerated: [
+      'New backup codes were made',
+      'New backup codes were made for your HealthSphere account. The old ones no longer work.',
+    ],
+  };
+  const [subject, first] = lines[event];
+  return compose('two_factor', to, subject, [
+    first,
+    'If this was not you, reset your password now and tell your clinic.',
   ]);
 }

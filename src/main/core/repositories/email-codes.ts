@@ -76,6 +76,7 @@ export async function consumeCode(
   code: string,
   maxAttempts: number,
   nowMs: number,
+  spend = true,
 ): Promise<boolean> {
   const row = (await trx('email_codes')
     .where({ user_id: userId, purpose })
@@ -87,7 +88,13 @@ export async function consumeCode(
     await trx('email_codes').where({ id: row.id }).increment('failed_attempts', 1);
     return false;
   }
+  if (!spend) return true;
   // Conditional update: of two requests racing with the same code, only one spends it.
   const spent = await trx('email_codes').where({ id: row.id }).whereNull('consumed_at').update({ consumed_at: nowMs });
   return spent === 1;
+}
+
+/** Counts a failure against the live code of this purpose (a wrong second factor during a reset). */
+export async function countCodeFailure(trx: Knex.Transaction, userId: number, purpose: CodePurpose): Promise<void> {
+  await trx('email_codes').where({ user_id: userId, purpose }).whereNull('consumed_at').increment('failed_attempts', 1);
 }

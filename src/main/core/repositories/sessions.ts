@@ -23,7 +23,15 @@ interface SessionJoinRow extends UserRow {
   ended_at: number | null;
   locked_at: number | null;
   session_role: string | null;
+  two_factor_state: TwoFactorSessionState;
 }
+
+export type TwoFactorSessionState = 'complete' | 'pending' | 'enroll';
+
+/** A sign-in waiting for its code lasts at most this long; one that must first set up 2FA a little longer. */
+export const TWO_FACTOR_PENDING_MS = 5 * 60_000;
+export const TWO_FACTOR_ENROLL_MS = 15 * 60_000;
+export const TWO_FACTOR_MAX_FAILURES = 5;
 
 export async function insertSession(
   trx: Knex.Transaction,
@@ -31,6 +39,7 @@ export async function insertSession(
   tokenHash: string,
   workstation: string,
   settings: SecuritySettings,
+  twoFactorState: TwoFactorSessionState,
   nowMs: number,
 ): Promise<number> {
   const rows = (await trx('sessions')
@@ -38,6 +47,7 @@ export async function insertSession(
       token_hash: tokenHash,
       user_id: user.id,
       role: user.role,
+      two_factor_state: twoFactorState,
       created_at: nowMs,
       last_seen_at: nowMs,
       expires_at: nowMs + settings.sessionAbsoluteHours * 60 * 60_000,
@@ -75,6 +85,7 @@ export async function findSession(
       'sessions.ended_at',
       'sessions.locked_at',
       'sessions.role as session_role',
+      'sessions.two_factor_state',
     )
     .first()) as SessionJoinRow | undefined;
   if (!row || row.ended_at != null) return { state: 'none' };
@@ -84,9 +95,15 @@ export async function findSession(
     tokenHash: row.token_hash,
     user: toSessionUser(row),
     idleLockAt,
+    twoFactorState: row.two_factor_state,
   };
   const roleChanged = row.session_role != null && row.session_role !== row.role;
   if (!isActive(row) || roleChanged || row.expires_at <= nowMs) return { state: 'expired', session };
+  // A sign-in halfway through two-step verification does not wait for long, and is never idle-locked.
+  if (row.two_factor_state !== 'complete') {
+    const limit = row.two_factor_state === 'pending' ? TWO_FACTOR_PENDING_MS : TWO_FACTOR_ENROLL_MS;
+    return row.session_created_at + limit <= nowMs ? { state: 'expired', session } : { state: 'active', session };
+  }
   if (row.locked_at != null) return { state: 'locked', session, newly: false };
   if (idleLockAt <= nowMs) return { state: 'locked', session, newly: true };
   return { state: 'active', session };
@@ -148,4 +165,19 @@ export async function openSessionsOfUser(
     .where('expires_at', '>', nowMs)
     .orderBy('last_seen_at', 'desc')
     .select('id', 'workstation', 'created_at', 'last_seen_at')) as SessionListing[];
+}
+
+export async function completeTwoFactor(trx: Knex.Transaction, sessionId: number, nowMs: number): Promise<void> {
+  await trx('sessions')
+    .where({ id: sessionId })
+    .update({ two_factor_state: 'complete', two_factor_failures: 0, last_seen_at: nowMs });
+}
+
+/** Counts a wrong code on a pending sign-in; returns how many there have been. */
+export async function recordTwoFactorFailure(trx: Knex.Transaction, sessionId: number): Promise<number> {
+  await trx('sessions').where({ id: sessionId }).increment('two_factor_failures', 1);
+  const row = (await trx('sessions').where({ id: sessionId }).first('two_factor_failures')) as {
+    two_factor_failures: number;
+  };
+  return row.two_factor_failures;
 }

@@ -25,7 +25,10 @@ export async function saveSecuritySettings(
   nowMs: number,
 ): Promise<void> {
   const changed = Object.fromEntries(
-    Object.entries(values).filter(([key, value]) => DEFAULT_SECURITY_SETTINGS[key as keyof SecuritySettings] !== value),
+    Object.entries(values).filter(
+      ([key, value]) =>
+        JSON.stringify(DEFAULT_SECURITY_SETTINGS[key as keyof SecuritySettings]) !== JSON.stringify(value),
+    ),
   );
   await trx('settings')
     .insert({ key: SECURITY_KEY, value: JSON.stringify(changed), updated_at: nowMs, updated_by: userId })

@@ -13,11 +13,13 @@ import {
   registrationAttemptMail,
   verificationCodeMail,
 } from '../mail/templates';
-import { type CodePurpose, consumeCode, issueCode, mayIssueCode } from '../repositories/email-codes';
+import { type CodePurpose, consumeCode, countCodeFailure, issueCode, mayIssueCode } from '../repositories/email-codes';
+import { isTwoFactorEnabled, useBackupCode } from '../repositories/two-factor';
 import { endSessionsOfUser } from '../repositories/sessions';
 import { clearGuard, guardKey } from '../repositories/sign-in-guards';
 import { findUserByEmail, insertUser, isActive, markEmailVerified, setPassword } from '../repositories/users';
 import { type Handler, type HandlerContext, committedFailure } from './handler';
+import { checkTotp } from './two-factor';
 
 export function passwordPolicyOf(settings: SecuritySettings): PasswordPolicy {
   return { minLength: settings.passwordMinLength, requireComposition: settings.passwordRequireComposition };
@@ -138,7 +140,7 @@ export const resetPassword: Handler<'account.resetPassword'> = async (ctx, input
   );
   if (!user || !isActive(user)) return committedFailure('INVALID_CODE');
   ctx.setAuditSubject({ actor: { userId: user.id, email: user.email, role: user.role }, resourceId: user.id });
-  const ok = await consumeCode(
+  const codeArgs = [
     ctx.trx,
     ctx.keys.emailCode,
     user.id,
@@ -146,8 +148,21 @@ export const resetPassword: Handler<'account.resetPassword'> = async (ctx, input
     input.code,
     ctx.settings.codeMaxAttempts,
     ctx.nowMs,
-  );
-  if (!ok) return committedFailure('INVALID_CODE');
+  ] as const;
+  if (await isTwoFactorEnabled(ctx.trx, user.id)) {
+    // The mailbox alone is not enough when the account has 2FA: the code is checked, then the second factor,
+    // and only then spent. A wrong second factor counts against the emailed code's attempts.
+    if (!(await consumeCode(...codeArgs, false))) return committedFailure('INVALID_CODE');
+    if (!input.secondFactor) return committedFailure('TWO_FACTOR_REQUIRED');
+    const secondOk = /^\d{6}$/.test(input.secondFactor)
+      ? await checkTotp(ctx, user.id, input.secondFactor)
+      : await useBackupCode(ctx.trx, ctx.keys.backupCode, user.id, input.secondFactor, ctx.nowMs);
+    if (!secondOk) {
+      await countCodeFailure(ctx.trx, user.id, 'reset_password');
+      return committedFailure('INVALID_TWO_FACTOR_CODE');
+    }
+  }
+  if (!(await consumeCode(...codeArgs))) return committedFailure('INVALID_CODE');
   await setPassword(ctx.trx, user.id, await hashPassword(input.newPassword, argon2Of(ctx.settings)), ctx.nowMs);
   // The code came to this mailbox, so the address is proven; a temporary lockout ends; every session ends.
   await markEmailVerified(ctx.trx, user.id, ctx.nowMs);

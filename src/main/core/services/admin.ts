@@ -11,7 +11,23 @@ import { findUserByEmail } from '../repositories/users';
 import type { SettingsStore } from '../settings-store';
 import type { Handler } from './handler';
 
-export function adminHandlers(settingsStore: SettingsStore, mail: MailSender) {
+export interface SystemFacts {
+  keyProtection: 'os-keychain' | 'key-file' | 'environment';
+  warnings: string[];
+}
+
+export function adminHandlers(settingsStore: SettingsStore, mail: MailSender, system: SystemFacts) {
+  const status: Handler<'system.status'> = async () => ({
+    mailConfigured: mail.configured,
+    keyProtection: system.keyProtection,
+    warnings: [
+      ...system.warnings,
+      ...(mail.configured
+        ? []
+        : ['Mail is not configured (HEALTHSPHERE_SMTP_URL): codes and notices wait in the outbox.']),
+    ],
+  });
+
   const getSecurity: Handler<'settings.getSecurity'> = async (ctx) => ({
     values: ctx.settings,
     defaults: DEFAULT_SECURITY_SETTINGS,
@@ -28,7 +44,9 @@ export function adminHandlers(settingsStore: SettingsStore, mail: MailSender) {
     const next = parsed.data;
     const changes: Record<string, string> = {};
     for (const key of Object.keys(next) as Array<keyof SecuritySettings>) {
-      if (next[key] !== ctx.settings[key]) changes[key] = `${String(ctx.settings[key])} → ${String(next[key])}`;
+      if (JSON.stringify(next[key]) !== JSON.stringify(ctx.settings[key])) {
+        changes[key] = `${String(ctx.settings[key])} → ${String(next[key])}`;
+      }
     }
     await saveSecuritySettings(ctx.trx, next, ctx.session!.user.id, ctx.nowMs);
     ctx.setAuditSubject({ resourceId: 'security', details: changes });
@@ -54,5 +72,5 @@ export function adminHandlers(settingsStore: SettingsStore, mail: MailSender) {
     messages: await listOutbox(ctx.trx, input.state),
   });
 
-  return { getSecurity, updateSecurity, unlockUser, sendTest, outbox };
+  return { status, getSecurity, updateSecurity, unlockUser, sendTest, outbox };
 }

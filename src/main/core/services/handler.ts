@@ -23,6 +23,8 @@ export interface ActiveSession {
   user: SessionUser;
   /** When the session locks for lack of activity (epoch ms). */
   idleLockAt: number;
+  /** Where the sign-in stands on two-step verification. */
+  twoFactorState: 'complete' | 'pending' | 'enroll';
 }
 
 export interface HandlerContext {

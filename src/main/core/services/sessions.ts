@@ -1,81 +1,25 @@
 // Sign-in with its protections, the current session, the idle lock, sign-out, password change and the
 // user's list of sessions.
-import type { ErrorCode } from '../../../shared/errors';
 import { keyedHash } from '../crypto/hmac';
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../crypto/password';
+import { hashPassword, needsRehash } from '../crypto/password';
 import { generateToken } from '../crypto/random';
 import { DomainError } from '../domain-error';
-import { accountLockedMail, passwordChangedMail } from '../mail/templates';
+import { passwordChangedMail } from '../mail/templates';
 import {
+  type TwoFactorSessionState,
   endSession,
   endSessionsOfUser,
   insertSession,
   openSessionsOfUser,
   unlockSession,
 } from '../repositories/sessions';
-import {
-  checkGuard,
-  clearGuard,
-  guardKey,
-  recordGuardFailure,
-  recordWorkstationFailure,
-  workstationLimited,
-} from '../repositories/sign-in-guards';
-import {
-  type UserRow,
-  findUserById,
-  findUserByEmail,
-  isActive,
-  setPassword,
-  toSessionUser,
-} from '../repositories/users';
+import { isTwoFactorEnabled } from '../repositories/two-factor';
+import { findUserById, findUserByEmail, isActive, setPassword, toSessionUser } from '../repositories/users';
 import type { SessionRegistry } from '../session-registry';
 import { argon2Of, assertPasswordPolicy } from './accounts';
-import { type CommittedFailure, type Handler, type HandlerContext, committedFailure } from './handler';
-
-/**
- * Checks a password behind every protection, in this order: the workstation's limit on failures, the email's
- * lockout and throttle (all before any argon2 work), then the password itself. A failure is counted, and the
- * failure that reaches the threshold locks the account, mails its owner and is audited as ACCOUNT_LOCKED.
- * Returns null when the password is right.
- */
-async function guardedPasswordCheck(
-  ctx: HandlerContext,
-  email: string,
-  user: UserRow | undefined,
-  password: string,
-  wrongPassword: ErrorCode,
-): Promise<CommittedFailure | null> {
-  const { settings, trx, nowMs } = ctx;
-  const sprayWait = await workstationLimited(trx, ctx.workstation, settings, nowMs);
-  if (sprayWait !== null) return committedFailure('RATE_LIMITED', { retryAfterSeconds: sprayWait });
-  const key = guardKey(ctx.keys.signInGuard, email);
-  const verdict = await checkGuard(trx, key, settings, nowMs);
-  if (!verdict.allowed) {
-    return committedFailure(verdict.reason === 'locked' ? 'ACCOUNT_LOCKED' : 'RATE_LIMITED', {
-      retryAfterSeconds: verdict.retryAfterSeconds,
-    });
-  }
-  // An unknown email costs the same argon2 work and gets the same answer as a wrong password.
-  const ok = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password);
-  if (ok) {
-    await clearGuard(trx, key);
-    return null;
-  }
-  await recordWorkstationFailure(trx, ctx.workstation, nowMs);
-  const failure = await recordGuardFailure(trx, key, settings, nowMs);
-  if (!failure.lockedNow) return committedFailure(wrongPassword);
-  await ctx.audit({
-    action: 'ACCOUNT_LOCKED',
-    outcome: 'success',
-    actor: { userId: user?.id ?? null, email, role: user?.role ?? null },
-    resourceType: 'user',
-    resourceId: user?.id ?? null,
-    details: { failures: settings.lockoutThreshold, lockoutMinutes: settings.lockoutMinutes },
-  });
-  if (user) await ctx.queueMail(accountLockedMail(user.email, settings.lockoutMinutes));
-  return committedFailure('ACCOUNT_LOCKED', { retryAfterSeconds: settings.lockoutMinutes * 60 });
-}
+import { type Handler, committedFailure } from './handler';
+import { guardedPasswordCheck } from './password-check';
+import { roleRequiresTwoFactor } from './two-factor';
 
 export function sessionHandlers(registry: SessionRegistry) {
   const signIn: Handler<'session.signIn'> = async (ctx, input) => {
@@ -97,17 +41,32 @@ export function sessionHandlers(registry: SessionRegistry) {
     if (ctx.session) await endSession(ctx.trx, ctx.session.id, 'replaced', ctx.nowMs);
     const token = generateToken();
     const tokenHash = keyedHash(ctx.keys.sessionToken, token);
-    const sessionId = await insertSession(ctx.trx, user, tokenHash, ctx.workstation, ctx.settings, ctx.nowMs);
-    ctx.setAuditSubject({ resourceId: sessionId, sessionTokenHash: tokenHash });
+    // With 2FA the password alone opens only a pending sign-in; a role that requires 2FA without it must enroll.
+    const twoFactor: TwoFactorSessionState = (await isTwoFactorEnabled(ctx.trx, user.id))
+      ? 'pending'
+      : roleRequiresTwoFactor(ctx, user.role)
+        ? 'enroll'
+        : 'complete';
+    const sessionId = await insertSession(
+      ctx.trx,
+      user,
+      tokenHash,
+      ctx.workstation,
+      ctx.settings,
+      twoFactor,
+      ctx.nowMs,
+    );
+    ctx.setAuditSubject({ resourceId: sessionId, sessionTokenHash: tokenHash, details: { twoFactor } });
     ctx.afterCommit(() => registry.set(ctx.caller.id, token));
-    return { user: toSessionUser(user) };
+    return { user: toSessionUser(user), twoFactor };
   };
 
   const current: Handler<'session.current'> = async (ctx) => {
     const { session } = ctx;
-    if (!session) return { user: null, locked: false, idleLockInSeconds: null };
+    if (!session) return { user: null, locked: false, idleLockInSeconds: null, twoFactor: null };
     return {
       user: session.user,
+      twoFactor: session.twoFactorState,
       locked: ctx.sessionLocked,
       idleLockInSeconds: ctx.sessionLocked ? null : Math.max(0, Math.ceil((session.idleLockAt - ctx.nowMs) / 1000)),
     };
