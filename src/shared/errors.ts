@@ -8,7 +8,7 @@ export const ERROR_MESSAGES = {
   ACCOUNT_LOCKED: 'This account is locked. Try again later or ask an administrator to unlock it.',
   ACCOUNT_DISABLED: 'This account has been deactivated. Ask an administrator for help.',
   RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
-  PASSWORD_MISMATCH: 'The current password is not correct.',
+  PASSWORD_MISMATCH: 'That password is not correct.',
   INVALID_CODE: 'That code is not valid. Check the latest email we sent, or ask for a new code.',
   WEAK_PASSWORD: 'Choose a stronger password.',
   TWO_FACTOR_REQUIRED: 'Finish two-step verification first.',

@@ -80,8 +80,13 @@ export function retryText(error: AppError): string | null {
   return `Try again in about ${h} hours.`;
 }
 
-/** The message a person sees for an error: the core's message, and the wait when there is one. */
+/** The message a person sees for an error: the core's message, or, when the core gave a wait, a plainer one with it. */
 export function errorText(error: AppError): string {
   const wait = retryText(error);
-  return wait ? `${error.message} ${wait}` : error.message;
+  if (!wait) return error.message;
+  if (error.code === 'RATE_LIMITED') return `Too many attempts. ${wait}`;
+  if (error.code === 'ACCOUNT_LOCKED') {
+    return `This account is locked. ${wait.slice(0, -1)}, or ask an administrator to unlock it.`;
+  }
+  return `${error.message} ${wait}`;
 }

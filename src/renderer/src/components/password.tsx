@@ -88,6 +88,8 @@ export function NewPasswordInputs({
         value={password}
         onChange={(event) => onPassword(event.currentTarget.value)}
         error={passwordError}
+        // Mantine's PasswordInput does not set it from `error` on its inner input.
+        aria-invalid={passwordError ? true : undefined}
         visibilityToggleButtonProps={{ 'aria-label': 'Show new password characters' }}
       />
       <PasswordInput
@@ -99,6 +101,8 @@ export function NewPasswordInputs({
         onChange={(event) => onConfirm(event.currentTarget.value)}
         onBlur={() => setConfirmTouched(true)}
         error={confirmError ?? mismatch}
+        // Mantine's PasswordInput does not set it from `error` on its inner input.
+        aria-invalid={(confirmError ?? mismatch) ? true : undefined}
         visibilityToggleButtonProps={{ 'aria-label': 'Show confirmation characters' }}
       />
     </>

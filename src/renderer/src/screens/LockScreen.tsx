@@ -89,6 +89,8 @@ export function LockScreen({ user, onUnlocked, onSwitchedUser }: LockScreenProps
               setPasswordError(undefined);
             }}
             error={passwordError}
+            // Mantine's PasswordInput does not set it from `error` on its inner input.
+            aria-invalid={passwordError ? true : undefined}
             visibilityToggleButtonProps={{ 'aria-label': 'Show characters' }}
           />
           <Button type="submit" fullWidth loading={busy === 'unlock'} disabled={busy === 'switch'} mt="xs">

@@ -169,6 +169,8 @@ export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
             value={values.password}
             onChange={(event) => update('password', event.currentTarget.value)}
             error={fieldErrors.password}
+            // Mantine's PasswordInput does not set it from `error` on its inner input.
+            aria-invalid={fieldErrors.password ? true : undefined}
             visibilityToggleButtonProps={{ 'aria-label': 'Show characters' }}
           />
           <PasswordInput
@@ -180,6 +182,8 @@ export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
             onChange={(event) => update('confirmPassword', event.currentTarget.value)}
             onBlur={() => setConfirmTouched(true)}
             error={fieldErrors.confirmPassword ?? confirmMismatch}
+            // Mantine's PasswordInput does not set it from `error` on its inner input.
+            aria-invalid={(fieldErrors.confirmPassword ?? confirmMismatch) ? true : undefined}
             visibilityToggleButtonProps={{ 'aria-label': 'Show confirmation characters' }}
           />
           <Button type="submit" fullWidth loading={busy} mt="xs">

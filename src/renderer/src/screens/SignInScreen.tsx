@@ -117,6 +117,8 @@ export function SignInScreen({
               setFieldErrors((errors) => ({ ...errors, password: undefined }));
             }}
             error={fieldErrors.password}
+            // Mantine's PasswordInput does not set it from `error` on its inner input.
+            aria-invalid={fieldErrors.password ? true : undefined}
             visibilityToggleButtonProps={{ 'aria-label': 'Show characters' }}
           />
           <Button type="submit" fullWidth loading={busy} mt="xs">

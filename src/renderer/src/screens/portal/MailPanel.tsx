@@ -223,14 +223,14 @@ function OutboxCard({ reloadKey }: { reloadKey: number }) {
                 .map((message) => (
                   <Table.Tr key={message.id}>
                     <Table.Td>{message.kind}</Table.Td>
-                    <Table.Td style={{ overflowWrap: 'anywhere' }}>{message.recipient}</Table.Td>
+                    <Table.Td style={{ overflowWrap: 'break-word' }}>{message.recipient}</Table.Td>
                     <Table.Td>{message.subject}</Table.Td>
                     <Table.Td>{STATE_LABELS[message.state]}</Table.Td>
                     <Table.Td>{message.attempts}</Table.Td>
                     <Table.Td>
                       <time dateTime={isoDateTime(message.createdAt)}>{formatDateTime(message.createdAt)}</time>
                     </Table.Td>
-                    <Table.Td style={{ overflowWrap: 'anywhere' }}>{message.lastError ?? '—'}</Table.Td>
+                    <Table.Td style={{ overflowWrap: 'break-word' }}>{message.lastError ?? '—'}</Table.Td>
                   </Table.Tr>
                 ))}
             </Table.Tbody>

@@ -115,6 +115,8 @@ function ChangePasswordCard({ user, onChanged }: { user: UserSummary; onChanged:
                 clearField('currentPassword');
               }}
               error={fieldErrors.currentPassword}
+              // Mantine's PasswordInput does not set it from `error` on its inner input.
+              aria-invalid={fieldErrors.currentPassword ? true : undefined}
               visibilityToggleButtonProps={{ 'aria-label': 'Show current password characters' }}
             />
             <NewPasswordInputs
@@ -228,7 +230,7 @@ function SessionsCard({ reloadKey }: { reloadKey: number }) {
               )}
               {sessions.map((session) => (
                 <Table.Tr key={session.id}>
-                  <Table.Td style={{ overflowWrap: 'anywhere' }}>{session.workstation}</Table.Td>
+                  <Table.Td style={{ overflowWrap: 'break-word' }}>{session.workstation}</Table.Td>
                   <Table.Td>
                     <time dateTime={isoDateTime(session.startedAt)}>{formatDateTime(session.startedAt)}</time>
                   </Table.Td>

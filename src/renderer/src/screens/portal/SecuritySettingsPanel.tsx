@@ -1,22 +1,43 @@
 // The administrator's security settings: one field per setting, with its default and its bounds from the schema.
-import { Button, Card, Fieldset, Group, NumberInput, SimpleGrid, Stack, Switch, Text, Title } from '@mantine/core';
+import {
+  Button,
+  Card,
+  Checkbox,
+  Fieldset,
+  Group,
+  NumberInput,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { z } from 'zod';
+import { ROLE_LABELS, ROLES, type Role } from '../../../../shared/roles';
 import { SECURITY_SETTING_LABELS, securitySettingsSchema, type SecuritySettings } from '../../../../shared/settings';
 import { call } from '../../api';
 import { ErrorAlert, type ShownError } from '../../components/ErrorAlert';
 import { Notice, type NoticeMessage } from '../../components/Notice';
 
 type Key = keyof SecuritySettings;
-type Draft = Record<Key, number | string | boolean>;
+type Value = number | string | boolean | string[];
+type Draft = Record<Key, Value>;
 
-type Bounds = { kind: 'number'; min: number; max: number } | { kind: 'boolean' };
+type Bounds =
+  | { kind: 'number'; min: number; max: number }
+  | { kind: 'boolean' }
+  /** Any number of the options, each once (e.g. roles). */
+  | { kind: 'choices'; options: string[] };
 
 /** A setting's kind and bounds, read from the one schema the core validates with. */
 export function settingBounds(key: Key): Bounds {
   let schema: z.ZodType = securitySettingsSchema.shape[key];
   while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
   if (schema instanceof z.ZodBoolean) return { kind: 'boolean' };
+  if (schema instanceof z.ZodArray && schema.element instanceof z.ZodEnum) {
+    return { kind: 'choices', options: schema.element.options.map(String) };
+  }
   if (schema instanceof z.ZodNumber) {
     return { kind: 'number', min: schema.minValue ?? 0, max: schema.maxValue ?? Number.MAX_SAFE_INTEGER };
   }
@@ -25,27 +46,44 @@ export function settingBounds(key: Key): Bounds {
 
 const KEYS = Object.keys(SECURITY_SETTING_LABELS) as Key[];
 
-const GROUPS: { legend: string; keys: Key[] }[] = [
-  { legend: 'Passwords', keys: ['passwordMinLength', 'passwordRequireComposition'] },
-  {
-    legend: 'Sign-in protection',
-    keys: ['signInThrottleAfter', 'lockoutThreshold', 'lockoutMinutes', 'workstationFailureLimit'],
-  },
-  { legend: 'Sessions', keys: ['sessionIdleMinutes', 'sessionAbsoluteHours'] },
-  {
-    legend: 'Email codes',
-    keys: ['codeValidMinutes', 'codeMaxAttempts', 'codeResendIntervalSeconds', 'codeResendPerHour'],
-  },
-  { legend: 'Password hashing', keys: ['argon2MemoryKiB', 'argon2Iterations'] },
-];
+function choiceLabel(option: string): string {
+  return (ROLES as readonly string[]).includes(option) ? ROLE_LABELS[option as Role] : option;
+}
+
+const GROUPS: { legend: string; keys: Key[] }[] = (
+  [
+    { legend: 'Passwords', keys: ['passwordMinLength', 'passwordRequireComposition'] },
+    {
+      legend: 'Sign-in protection',
+      keys: ['signInThrottleAfter', 'lockoutThreshold', 'lockoutMinutes', 'workstationFailureLimit'],
+    },
+    { legend: 'Two-step verification', keys: ['twoFactorRequiredRoles'] },
+    { legend: 'Sessions', keys: ['sessionIdleMinutes', 'sessionAbsoluteHours'] },
+    {
+      legend: 'Email codes',
+      keys: ['codeValidMinutes', 'codeMaxAttempts', 'codeResendIntervalSeconds', 'codeResendPerHour'],
+    },
+    { legend: 'Password hashing', keys: ['argon2MemoryKiB', 'argon2Iterations'] },
+  ] as { legend: string; keys: string[] }[]
+)
+  .map((group) => ({ legend: group.legend, keys: group.keys.filter((key): key is Key => KEYS.includes(key as Key)) }))
+  .filter((group) => group.keys.length > 0);
 // A setting added to the schema later still gets a field.
 const GROUPED = new Set(GROUPS.flatMap((group) => group.keys));
 const OTHER_KEYS = KEYS.filter((key) => !GROUPED.has(key));
 if (OTHER_KEYS.length > 0) GROUPS.push({ legend: 'Other', keys: OTHER_KEYS });
 
-function describeDefault(value: number | boolean, bounds: Bounds): string {
+function describeDefault(value: unknown, bounds: Bounds): string {
   if (bounds.kind === 'boolean') return `Default: ${value ? 'on' : 'off'}`;
-  return `Default: ${value}. Allowed: ${bounds.min} to ${bounds.max}.`;
+  if (bounds.kind === 'choices') {
+    const chosen = Array.isArray(value) ? value.map((option) => choiceLabel(String(option))) : [];
+    return `Default: ${chosen.length > 0 ? chosen.join(', ') : 'none'}`;
+  }
+  return `Default: ${String(value)}. Allowed: ${bounds.min} to ${bounds.max}.`;
+}
+
+function sameChoices(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 }
 
 /** The changed settings, or errors by key when a value is out of bounds. */
@@ -53,21 +91,34 @@ function changes(
   draft: Draft,
   values: SecuritySettings,
 ): { changed: Partial<SecuritySettings>; errors: Partial<Record<Key, string>> } {
-  const changed: Record<string, number | boolean> = {};
+  const changed: Record<string, Value> = {};
   const errors: Partial<Record<Key, string>> = {};
   for (const key of KEYS) {
     const bounds = settingBounds(key);
     const raw = draft[key];
+    const current: unknown = values[key];
     if (bounds.kind === 'boolean') {
-      if (raw !== values[key]) changed[key] = Boolean(raw);
+      if (raw !== current) changed[key] = Boolean(raw);
+      continue;
+    }
+    if (bounds.kind === 'choices') {
+      const chosen = Array.isArray(raw) ? raw : [];
+      if (!sameChoices(chosen, Array.isArray(current) ? current.map(String) : [])) {
+        // In the schema's order, so the saved list reads the same as the boxes.
+        changed[key] = bounds.options.filter((option) => chosen.includes(option));
+      }
       continue;
     }
     const number = typeof raw === 'number' ? raw : Number(String(raw).trim() === '' ? NaN : raw);
     if (!Number.isInteger(number) || number < bounds.min || number > bounds.max) {
       errors[key] = `Enter a whole number from ${bounds.min} to ${bounds.max}.`;
-    } else if (number !== values[key]) changed[key] = number;
+    } else if (number !== current) changed[key] = number;
   }
   return { changed: changed as Partial<SecuritySettings>, errors };
+}
+
+function draftOf(values: SecuritySettings): Draft {
+  return { ...values } as Draft;
 }
 
 export function SecuritySettingsPanel() {
@@ -85,7 +136,7 @@ export function SecuritySettingsPanel() {
       if (!live) return;
       if (result.ok) {
         setLoaded(result.value);
-        setDraft({ ...result.value.values });
+        setDraft(draftOf(result.value.values));
       } else setShown((previous) => ({ error: result.error, other: [], id: (previous?.id ?? 0) + 1 }));
     });
     return () => {
@@ -120,7 +171,7 @@ export function SecuritySettingsPanel() {
     setBusy(false);
     if (result.ok) {
       setLoaded({ values: result.value.values, defaults: loaded.defaults });
-      setDraft({ ...result.value.values });
+      setDraft(draftOf(result.value.values));
       setShown(null);
       setFieldErrors({});
       setNotice((previous) => ({
@@ -141,7 +192,7 @@ export function SecuritySettingsPanel() {
     setShown((previous) => ({ error: result.error, other, id: (previous?.id ?? 0) + 1, focus: !focused }));
   }
 
-  function update(key: Key, value: number | string | boolean) {
+  function update(key: Key, value: Value) {
     setDraft((current) => (current ? { ...current, [key]: value } : current));
     setFieldErrors((errors) => ({ ...errors, [key]: undefined }));
   }
@@ -170,6 +221,36 @@ export function SecuritySettingsPanel() {
                     {group.keys.map((key) => {
                       const bounds = settingBounds(key);
                       const description = describeDefault(loaded.defaults[key], bounds);
+                      if (bounds.kind === 'choices') {
+                        const chosen = draft[key];
+                        return (
+                          <Checkbox.Group
+                            key={key}
+                            label={SECURITY_SETTING_LABELS[key]}
+                            description={description}
+                            value={Array.isArray(chosen) ? chosen : []}
+                            onChange={(value) => update(key, value)}
+                            error={fieldErrors[key]}
+                          >
+                            <Group gap="md" mt="xs">
+                              {bounds.options.map((option, index) => (
+                                <Checkbox
+                                  key={option}
+                                  value={option}
+                                  label={choiceLabel(option)}
+                                  ref={
+                                    index === 0
+                                      ? (element) => {
+                                          inputs.current[key] = element;
+                                        }
+                                      : undefined
+                                  }
+                                />
+                              ))}
+                            </Group>
+                          </Checkbox.Group>
+                        );
+                      }
                       if (bounds.kind === 'boolean') {
                         return (
                           <Switch
