@@ -31,7 +31,7 @@ export const securitySettingsSchema = z.strictObject({
     .array(z.enum(ROLES))
     .max(ROLES.length)
     .refine((roles) => new Set(roles).size === roles.length, 'Each role once.')
-    .default([]), // TEMPORARY until the enrollment screens land: the default is admin, doctor, nurse
+    .default(['admin', 'doctor', 'nurse']),
 });
 
 export type SecuritySettings = z.output<typeof securitySettingsSchema>;

@@ -10,6 +10,8 @@ import { TestMailbox } from '../support/smtp';
 
 export interface Preview {
   url: string;
+  /** A fresh one-time URL for a second window (another browser context: another desk). */
+  newWindowUrl(): Promise<string>;
   mailbox: TestMailbox;
   env: NodeJS.ProcessEnv;
   /** Runs healthsphere-admin against this preview's database. */
@@ -53,7 +55,23 @@ export const test = base.extend<{ preview: Preview }>({
       const r = spawnSync(process.execPath, ['bin/healthsphere-admin.js', ...args], { env, input, encoding: 'utf8' });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     };
-    await use({ url, mailbox, env, admin });
+    const urlsSeen = new Set([url]);
+    const newWindowUrl = async () => {
+      child.stdin!.write('new-window\n');
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const fresh = [...output.matchAll(/^HealthSphere preview: (http:\/\/127\.0\.0\.1:\d+\/\S+)$/gm)]
+          .map((m) => m[1]!)
+          .find((u) => !urlsSeen.has(u));
+        if (fresh) {
+          urlsSeen.add(fresh);
+          return fresh;
+        }
+        if (Date.now() > deadline) throw new Error(`preview gave no new window URL:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await use({ url, newWindowUrl, mailbox, env, admin });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     // SIGTERM stops the preview cleanly: sessions ended, database closed, exit status 0.

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_NAMES } from '../../src/shared/contract';
 import { ERROR_CODES } from '../../src/shared/errors';
 import { type TestCore, snapshotDomainTables, startTestCore } from '../support/test-core';
+import { enroll, oathCode } from '../support/totp';
 
 /** A valid payload for each channel, to mutate one field at a time. */
 const EXAMPLES: Record<string, Record<string, unknown>> = {
@@ -78,10 +79,13 @@ const hostile = fc.oneof(
 );
 
 let t: TestCore;
+let adminSecret: string;
 const ADMIN = { email: 'fuzz-admin@clinic.example', password: 'quiet harbour lantern 42' };
 beforeAll(async () => {
   t = await startTestCore('sqlite');
   await t.core.admin.createStaffAccount({ ...ADMIN, firstName: 'Fuzz', lastName: 'Admin', role: 'admin' });
+  await t.core.dispatch('session.signIn', ADMIN, { id: 'fuzz-admin' });
+  adminSecret = (await enroll(t.core, 'fuzz-admin', t.clock.nowMs())).secret;
 });
 
 /** Anonymous, and as a signed-in admin (signed in again whenever a payload signed it out). */
@@ -90,8 +94,9 @@ async function asCaller(who: 'anonymous' | 'admin'): Promise<{ id: string }> {
   if (who === 'admin') {
     const current = await t.core.dispatch('session.current', {}, caller);
     if (!current.ok || !(current.value as { user: unknown }).user) {
-      t.clock.advance(30 * 60_000); // past any throttle a payload caused
+      t.clock.advance(30 * 60_000); // past any throttle a payload caused, and into a fresh TOTP step
       await t.core.dispatch('session.signIn', ADMIN, caller);
+      await t.core.dispatch('twoFactor.verify', { code: oathCode(adminSecret, t.clock.nowMs()) }, caller);
     }
   }
   return caller;

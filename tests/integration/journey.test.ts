@@ -307,7 +307,7 @@ describe.each(ENGINES)('on %s', (engine) => {
       email: 'admin@clinic.example',
       password: 'quiet harbour lantern 42',
     });
-    expect(result.ok && (result.value as { user: { role: string } }).user.role).toBe('admin');
+    expect(result.ok && result.value).toMatchObject({ user: { role: 'admin' }, twoFactor: 'enroll' });
   });
 
   it('ends the session when its window goes away', async () => {

@@ -160,8 +160,10 @@ describe.each(ENGINES)('on %s', (engine) => {
 
   it('takes a user whose role requires 2FA to enrollment, and lets them do nothing else until done', async () => {
     await makeAdmin();
-    await signIn(t.core, 'admin', 'chief@clinic.example', 'quiet harbour lantern 42');
-    // The temporary default leaves no role required; the admin requires it for admins and doctors.
+    // By default admins, doctors and nurses must use 2FA: the admin's first sign-in goes to enrollment.
+    const adminSignIn = await signIn(t.core, 'admin', 'chief@clinic.example', 'quiet harbour lantern 42');
+    expect(valueOf<{ twoFactor: string }>(adminSignIn).twoFactor).toBe('enroll');
+    expect(codeOf(await call('settings.getSecurity', {}, 'admin'))).toBe('TWO_FACTOR_REQUIRED');
     const first = await enroll(t.core, 'admin', t.clock.nowMs());
     expect(
       codeOf(
@@ -278,6 +280,7 @@ describe.each(ENGINES)('on %s', (engine) => {
   it('tells the admin how the data key is protected', async () => {
     await makeAdmin();
     await signIn(t.core, 'admin', 'chief@clinic.example', 'quiet harbour lantern 42');
+    await enroll(t.core, 'admin', t.clock.nowMs());
     expect(await call('system.status', {}, 'admin')).toEqual({
       ok: true,
       value: { mailConfigured: true, keyProtection: 'environment', warnings: [] },

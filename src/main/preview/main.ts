@@ -22,6 +22,18 @@ async function main(): Promise<void> {
   const core = await startCore({ config: loadConfig(process.env) });
   const preview = await startPreviewServer(core, port);
   console.log(`HealthSphere preview: ${preview.url}`);
+  // Only the process holding the preview's standard input can open another window: a line "new-window"
+  // prints one more one-time URL (tests use it for a second workstation).
+  process.stdin.setEncoding('utf8');
+  let pending = '';
+  process.stdin.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines)
+      if (line.trim() === 'new-window') console.log(`HealthSphere preview: ${preview.newWindowUrl()}`);
+  });
+  process.stdin.on('error', () => undefined);
 
   let stopping = false;
   const stop = async () => {

@@ -27,6 +27,8 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export interface PreviewServer {
   url: string;
+  /** A fresh one-time URL for another window (another workstation's browser, in tests). */
+  newWindowUrl(): string;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,9 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
   const clientFile = path.join(PREVIEW_OUT, 'client', 'client.js');
   let origin = '';
   let csp = '';
-  let openingToken: string | null = randomBytes(24).toString('base64url');
+  // Tokens that open a new window; each works once.
+  const openingTokens = new Set<string>([randomBytes(24).toString('base64url')]);
+  const firstToken = [...openingTokens][0]!;
   const resumeTokens = new Map<string, string>(); // resume token → caller id
   const graceTimers = new Map<string, NodeJS.Timeout>();
 
@@ -80,8 +84,8 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
     const token = url.searchParams.get('token');
     const resume = url.searchParams.get('resume');
     let callerId: string | undefined;
-    if (token && openingToken && token === openingToken) {
-      openingToken = null;
+    if (token && openingTokens.has(token)) {
+      openingTokens.delete(token);
       callerId = `preview:${randomUUID()}`;
     } else if (resume && resumeTokens.has(resume)) {
       callerId = resumeTokens.get(resume);
@@ -129,7 +133,12 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
   csp = contentSecurityPolicy({ previewSocket: `ws://127.0.0.1:${address.port}` });
 
   return {
-    url: `${origin}/?token=${openingToken}`,
+    url: `${origin}/?token=${firstToken}`,
+    newWindowUrl: () => {
+      const token = randomBytes(24).toString('base64url');
+      openingTokens.add(token);
+      return `${origin}/?token=${token}`;
+    },
     close: async () => {
       for (const timer of graceTimers.values()) clearTimeout(timer);
       for (const client of wss.clients) client.terminate();

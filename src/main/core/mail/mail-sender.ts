@@ -44,7 +44,7 @@ export class MailSender {
   private readonly transport: Transporter | null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
-  private again = false;
+  private next: Promise<number> | null = null;
   private stopped = false;
 
   constructor(
@@ -61,20 +61,29 @@ export class MailSender {
     return this.transport !== null;
   }
 
-  /** Delivers every due mail now; resolves with how many were sent. Calls made meanwhile run once more after. */
+  /** Delivers every due mail now; resolves with how many the pass sent. */
   kick(): Promise<number> {
     if (!this.transport || this.stopped) return Promise.resolve(0);
     if (this.running) {
-      this.again = true;
-      return this.running;
+      // A pass is under way and may have read the outbox before this call's mail was queued: one more pass
+      // follows it, shared by every call made meanwhile, and this call resolves when that pass is done.
+      this.next ??= this.running.then(() => {
+        this.next = null;
+        return this.kick();
+      });
+      return this.next;
     }
-    this.running = this.deliverDue().finally(() => {
-      this.running = null;
-      if (this.again) {
-        this.again = false;
-        void this.kick();
-      }
-    });
+    this.running = this.deliverDue()
+      .catch((err: unknown) => {
+        // The database is unreachable or closing: the mail stays queued for the next pass.
+        this.log.warn('mail outbox pass failed', {
+          reason: err instanceof Error ? err.message.slice(0, 200) : 'unknown',
+        });
+        return 0;
+      })
+      .finally(() => {
+        this.running = null;
+      });
     return this.running;
   }
 
