@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_initial';
 import * as m002 from './002_sign_in_protection';
 import * as m003 from './003_two_factor';
+import * as m004 from './004_profiles_and_administration';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ const migrations: Array<[string, Migration]> = [
   ['001_initial', m001],
   ['002_sign_in_protection', m002],
   ['003_two_factor', m003],
+  ['004_profiles_and_administration', m004],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -7,10 +7,14 @@ import {
   emailSchema,
   newPasswordFields,
   passwordSchema,
+  personNameSchema,
+  roleSchema,
   registrationSchema,
   userSummarySchema,
 } from './schemas';
 import { securitySettingsSchema } from './settings';
+import { medicalUpdateSchema, ownProfileUpdateSchema, profileSchema } from './profile';
+import { ROLES } from './roles';
 
 /** Every channel travels over IPC as this prefix plus its name. */
 export const CHANNEL_PREFIX = 'hs:';
@@ -43,6 +47,16 @@ export const AUDIT_ACTIONS = [
   'BACKUP_CODES_REGENERATED',
   'TEST_MAIL_SENT',
   'VIEW',
+  'UPDATE',
+  'CREATE',
+  'ROLE_CHANGED',
+  'USER_DEACTIVATED',
+  'USER_REACTIVATED',
+  'PASSWORD_CHANGE_REQUIRED',
+  'REAUTHENTICATED',
+  'RECORD_RESTRICTED',
+  'BREAK_GLASS',
+  'BREAK_GLASS_REVIEWED',
   'REQUEST_REJECTED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -98,6 +112,10 @@ export interface ChannelSpec<I extends z.ZodType = z.ZodType, O extends z.ZodTyp
    * Any other channel answers TWO_FACTOR_REQUIRED in those states.
    */
   twoFactorStates?: ReadonlyArray<TwoFactorState>;
+  /** Allowed while an administrator requires this user to choose a new password (only that, and leaving). */
+  duringPasswordChange?: true;
+  /** A sensitive action: the caller's password must have been confirmed in the last 15 minutes. */
+  reauth?: true;
   /** The audit action of the request; a failed request may be recorded under its own action. */
   audit: { action: AuditAction; onFailure?: AuditAction; resourceType: string };
 }
@@ -162,7 +180,7 @@ export const contract = {
   'session.signIn': channel({
     input: z.strictObject({ email: emailSchema, password: passwordSchema }),
     // twoFactor 'pending': a code is needed next; 'enroll': the role requires 2FA and it must be set up first.
-    output: z.object({ user: userSummarySchema, twoFactor: twoFactorStatusSchema }),
+    output: z.object({ user: userSummarySchema, twoFactor: twoFactorStatusSchema, mustChangePassword: z.boolean() }),
     access: 'public',
     audit: { action: 'LOGIN', onFailure: 'LOGIN_FAILED', resourceType: 'session' },
   }),
@@ -176,11 +194,14 @@ export const contract = {
       idleLockInSeconds: z.number().int().nullable(),
       /** Where the sign-in stands on two-step verification; null when signed out. */
       twoFactor: twoFactorStatusSchema.nullable(),
+      /** An administrator requires a new password before anything else. */
+      mustChangePassword: z.boolean(),
     }),
     access: 'public',
     activity: false,
     whileLocked: true,
     twoFactorStates: BOTH_STATES,
+    duringPasswordChange: true,
     audit: { action: 'VIEW', resourceType: 'session' },
   }),
   'session.unlock': channel({
@@ -196,6 +217,7 @@ export const contract = {
     access: 'session',
     whileLocked: true,
     twoFactorStates: BOTH_STATES,
+    duringPasswordChange: true,
     audit: { action: 'LOGOUT', resourceType: 'session' },
   }),
   'session.changePassword': channel({
@@ -207,6 +229,7 @@ export const contract = {
       }),
     output: z.object({ changed: z.literal(true), otherSessionsEnded: z.number().int() }),
     access: 'session',
+    duringPasswordChange: true,
     audit: { action: 'PASSWORD_CHANGED', resourceType: 'user' },
   }),
   'session.list': channel({
@@ -282,6 +305,7 @@ export const contract = {
     input: z.strictObject({ email: emailSchema }),
     output: z.object({ reset: z.boolean() }),
     access: 'users.manage',
+    reauth: true,
     audit: { action: 'TWO_FACTOR_RESET', resourceType: 'user' },
   }),
   'system.status': channel({
@@ -295,6 +319,244 @@ export const contract = {
     access: 'settings.manage',
     audit: { action: 'VIEW', resourceType: 'system' },
   }),
+  'setup.status': channel({
+    input: empty,
+    output: z.object({ needsSetup: z.boolean() }),
+    access: 'public',
+    activity: false,
+    audit: { action: 'VIEW', resourceType: 'setup' },
+  }),
+  'setup.createFirstAdmin': channel({
+    input: z
+      .strictObject({
+        email: emailSchema,
+        firstName: personNameSchema,
+        lastName: personNameSchema,
+        password: passwordSchema,
+        confirmPassword: passwordSchema,
+      })
+      .refine((v) => v.password === v.confirmPassword, {
+        message: 'The passwords do not match.',
+        path: ['confirmPassword'],
+      }),
+    output: z.object({ email: z.string() }),
+    access: 'public',
+    audit: { action: 'USER_CREATED', resourceType: 'user' },
+  }),
+  'session.reauthenticate': channel({
+    input: z.strictObject({ password: passwordSchema }),
+    output: z.object({ confirmedUntil: z.number().int() }),
+    access: 'session',
+    audit: { action: 'REAUTHENTICATED', onFailure: 'LOGIN_FAILED', resourceType: 'session' },
+  }),
+  'account.activity': channel({
+    input: empty,
+    output: z.object({
+      events: z.array(
+        z.object({ at: z.number().int(), action: z.string(), outcome: z.string(), workstation: z.string().nullable() }),
+      ),
+    }),
+    access: 'profile.own',
+    audit: { action: 'VIEW', resourceType: 'account_activity' },
+  }),
+  'profile.get': channel({
+    input: empty,
+    output: profileSchema,
+    access: 'profile.own',
+    audit: { action: 'VIEW', resourceType: 'profile' },
+  }),
+  'profile.update': channel({
+    input: ownProfileUpdateSchema,
+    output: profileSchema,
+    access: 'profile.own',
+    audit: { action: 'UPDATE', resourceType: 'profile' },
+  }),
+  'patients.search': channel({
+    input: z.strictObject({
+      /** A name or email (its start), or a date of birth as YYYY-MM-DD. */
+      query: z
+        .string()
+        .max(100)
+        .transform((s) => s.normalize('NFKC').trim())
+        .pipe(z.string().min(2, 'Type at least 2 characters.')),
+      cursor: z.string().max(200).nullable().default(null),
+    }),
+    output: z.object({
+      patients: z.array(
+        z.object({
+          id: z.number().int(),
+          firstName: z.string(),
+          lastName: z.string(),
+          email: z.string().nullable(),
+          dateOfBirth: z.string().nullable(),
+          restricted: z.boolean(),
+        }),
+      ),
+      nextCursor: z.string().nullable(),
+    }),
+    access: 'patients.read',
+    audit: { action: 'VIEW', resourceType: 'patient_search' },
+  }),
+  'patients.get': channel({
+    input: z.strictObject({ patientId: z.number().int().positive() }),
+    output: profileSchema,
+    access: 'patients.read',
+    audit: { action: 'VIEW', resourceType: 'patient_profile' },
+  }),
+  'patients.updateMedical': channel({
+    input: medicalUpdateSchema,
+    output: profileSchema,
+    access: 'patients.medical.update',
+    audit: { action: 'UPDATE', resourceType: 'patient_profile' },
+  }),
+  'patients.setRestricted': channel({
+    input: z.strictObject({ patientId: z.number().int().positive(), restricted: z.boolean() }),
+    output: z.object({ restricted: z.boolean() }),
+    access: 'patients.restrict',
+    audit: { action: 'RECORD_RESTRICTED', resourceType: 'patient_profile' },
+  }),
+  'patients.breakGlass': channel({
+    input: z.strictObject({
+      patientId: z.number().int().positive(),
+      reason: z
+        .string()
+        .max(1000, 'At most 1000 characters.')
+        .transform((s) => s.normalize('NFKC').trim())
+        .pipe(z.string().min(20, 'Say why, in at least 20 characters: it is reviewed.')),
+    }),
+    output: z.object({ expiresAt: z.number().int() }),
+    access: 'patients.breakGlass',
+    audit: { action: 'BREAK_GLASS', resourceType: 'patient_profile' },
+  }),
+  'users.list': channel({
+    input: z.strictObject({
+      role: z.enum(ROLES).optional(),
+      status: z.enum(['active', 'inactive', 'all']).default('all'),
+      locked: z.boolean().optional(),
+      twoFactor: z.enum(['enrolled', 'not_enrolled']).optional(),
+      search: z
+        .string()
+        .max(100)
+        .transform((s) => s.normalize('NFKC').trim())
+        .default(''),
+      cursor: z.string().max(200).nullable().default(null),
+      limit: z.number().int().min(1).max(100).default(50),
+    }),
+    output: z.object({
+      users: z.array(
+        z.object({
+          id: z.number().int(),
+          email: z.string(),
+          firstName: z.string(),
+          lastName: z.string(),
+          role: roleSchema,
+          active: z.boolean(),
+          emailVerified: z.boolean(),
+          locked: z.boolean(),
+          twoFactorEnabled: z.boolean(),
+          mustChangePassword: z.boolean(),
+        }),
+      ),
+      nextCursor: z.string().nullable(),
+    }),
+    access: 'users.manage',
+    audit: { action: 'VIEW', resourceType: 'user_list' },
+  }),
+  'users.get': channel({
+    input: z.strictObject({ userId: z.number().int().positive() }),
+    output: profileSchema,
+    access: 'users.manage',
+    audit: { action: 'VIEW', resourceType: 'user_profile' },
+  }),
+  'users.create': channel({
+    input: z.strictObject({
+      email: emailSchema,
+      firstName: personNameSchema,
+      lastName: personNameSchema,
+      role: roleSchema,
+    }),
+    output: z.object({ userId: z.number().int() }),
+    access: 'users.manage',
+    reauth: true,
+    audit: { action: 'USER_CREATED', resourceType: 'user' },
+  }),
+  'users.changeRole': channel({
+    input: z.strictObject({ userId: z.number().int().positive(), role: roleSchema }),
+    output: z.object({ role: roleSchema }),
+    access: 'users.manage',
+    reauth: true,
+    audit: { action: 'ROLE_CHANGED', resourceType: 'user' },
+  }),
+  'users.deactivate': channel({
+    input: z.strictObject({ userId: z.number().int().positive() }),
+    output: z.object({ active: z.literal(false) }),
+    access: 'users.manage',
+    reauth: true,
+    audit: { action: 'USER_DEACTIVATED', resourceType: 'user' },
+  }),
+  'users.reactivate': channel({
+    input: z.strictObject({ userId: z.number().int().positive() }),
+    output: z.object({ active: z.literal(true) }),
+    access: 'users.manage',
+    reauth: true,
+    audit: { action: 'USER_REACTIVATED', resourceType: 'user' },
+  }),
+  'users.requirePasswordChange': channel({
+    input: z.strictObject({ userId: z.number().int().positive() }),
+    output: z.object({ required: z.literal(true) }),
+    access: 'users.manage',
+    reauth: true,
+    audit: { action: 'PASSWORD_CHANGE_REQUIRED', resourceType: 'user' },
+  }),
+  'users.sessions': channel({
+    input: z.strictObject({ userId: z.number().int().positive() }),
+    output: z.object({
+      sessions: z.array(
+        z.object({
+          id: z.number().int(),
+          workstation: z.string(),
+          startedAt: z.number().int(),
+          lastActiveAt: z.number().int(),
+        }),
+      ),
+    }),
+    access: 'users.manage',
+    audit: { action: 'VIEW', resourceType: 'user_sessions' },
+  }),
+  'users.endSession': channel({
+    input: z.strictObject({ sessionId: z.number().int().positive() }),
+    output: z.object({ ended: z.boolean() }),
+    access: 'users.manage',
+    audit: { action: 'SESSION_ENDED', resourceType: 'session' },
+  }),
+  'reports.securitySummary': channel({
+    input: empty,
+    output: z.object({
+      usersByRole: z.array(z.object({ role: roleSchema, active: z.number().int(), inactive: z.number().int() })),
+      /** The last 30 days, oldest first, as YYYY-MM-DD (UTC). */
+      days: z.array(z.object({ day: z.string(), failedSignIns: z.number().int(), lockouts: z.number().int() })),
+      emergencyAccess: z.array(
+        z.object({
+          id: z.number().int(),
+          by: z.string(),
+          patientId: z.number().int(),
+          patientName: z.string(),
+          reason: z.string(),
+          startedAt: z.number().int(),
+          expiresAt: z.number().int(),
+          reviewedAt: z.number().int().nullable(),
+        }),
+      ),
+    }),
+    access: 'audit.review',
+    audit: { action: 'VIEW', resourceType: 'security_report' },
+  }),
+  'reports.reviewEmergencyAccess': channel({
+    input: z.strictObject({ id: z.number().int().positive() }),
+    output: z.object({ reviewed: z.literal(true) }),
+    access: 'audit.review',
+    audit: { action: 'BREAK_GLASS_REVIEWED', resourceType: 'break_glass' },
+  }),
   'settings.getSecurity': channel({
     input: empty,
     output: z.object({ values: securitySettingsSchema, defaults: securitySettingsSchema }),
@@ -305,6 +567,7 @@ export const contract = {
     input: z.strictObject({ values: securitySettingsSchema.partial() }),
     output: z.object({ values: securitySettingsSchema }),
     access: 'settings.manage',
+    reauth: true,
     audit: { action: 'SETTINGS_CHANGED', resourceType: 'settings' },
   }),
   'users.unlock': channel({

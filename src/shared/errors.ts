@@ -19,6 +19,11 @@ export const ERROR_MESSAGES = {
   SESSION_LOCKED: 'The screen is locked. Enter your password to continue, or switch user.',
   SESSION_EXPIRED: 'Your session has ended. Please sign in again.',
   FORBIDDEN: 'You do not have permission to do that.',
+  NOT_FOUND: 'That record does not exist.',
+  REAUTH_REQUIRED: 'For this action, confirm your password again.',
+  PASSWORD_CHANGE_REQUIRED: 'Choose a new password before you go on.',
+  LAST_ADMIN: 'This would leave the clinic without an active administrator.',
+  SETUP_DONE: 'HealthSphere is already set up. Sign in instead.',
   UNAVAILABLE: 'The service is not available right now. Try again in a moment.',
   INTERNAL: 'Something went wrong. Try again, and tell your administrator if it keeps happening.',
 } as const;

@@ -14,18 +14,51 @@ export const PERMISSIONS = [
   'portal.admin',
   'portal.clinical',
   'portal.patient',
-  'profile.own.read',
-  'settings.manage',
+  /** Read and edit one's own profile. */
+  'profile.own',
+  /** Find patients and read their profiles, medical fields included. */
+  'patients.read',
+  'patients.medical.update',
+  /** Mark a patient's record restricted, or lift it. */
+  'patients.restrict',
+  /** Declare emergency access to a restricted record (break the glass), with a reason. */
+  'patients.breakGlass',
+  /** User administration: accounts, roles, status, sessions; medical fields stay redacted. */
   'users.manage',
+  /** Security reports and the review of emergency access. */
+  'audit.review',
+  'settings.manage',
   'mail.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['portal.admin', 'profile.own.read', 'settings.manage', 'users.manage', 'mail.manage'],
-  doctor: ['portal.clinical', 'profile.own.read'],
-  nurse: ['portal.clinical', 'profile.own.read'],
-  patient: ['portal.patient', 'profile.own.read'],
+  admin: [
+    'portal.admin',
+    'profile.own',
+    'patients.restrict',
+    'users.manage',
+    'audit.review',
+    'settings.manage',
+    'mail.manage',
+  ],
+  doctor: [
+    'portal.clinical',
+    'profile.own',
+    'patients.read',
+    'patients.medical.update',
+    'patients.restrict',
+    'patients.breakGlass',
+  ],
+  nurse: [
+    'portal.clinical',
+    'profile.own',
+    'patients.read',
+    'patients.medical.update',
+    'patients.restrict',
+    'patients.breakGlass',
+  ],
+  patient: ['portal.patient', 'profile.own'],
 };
 
 export function hasPermission(role: Role, permission: Permission): boolean {

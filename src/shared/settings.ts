@@ -26,6 +26,8 @@ export const securitySettingsSchema = z.strictObject({
   /** argon2id memory in KiB; the OWASP minimum is 19 MiB. Raising it rehashes each password at its next sign-in. */
   argon2MemoryKiB: int(19 * 1024, 1024 * 1024, 19 * 1024),
   argon2Iterations: int(2, 10, 2),
+  /** How long emergency access to a restricted record lasts. */
+  emergencyAccessMinutes: int(5, 24 * 60, 60),
   /** Roles whose users must use two-step verification; taken to enrollment right after their password. */
   twoFactorRequiredRoles: z
     .array(z.enum(ROLES))
@@ -55,4 +57,5 @@ export const SECURITY_SETTING_LABELS: Record<keyof SecuritySettings, string> = {
   argon2MemoryKiB: 'Password hashing memory (KiB)',
   argon2Iterations: 'Password hashing passes',
   twoFactorRequiredRoles: 'Roles that must use two-step verification',
+  emergencyAccessMinutes: 'Emergency access lasts (minutes)',
 };

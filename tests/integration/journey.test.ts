@@ -16,7 +16,10 @@ const patient = {
   confirmPassword: 'correct horse battery staple',
 };
 const normalizedEmail = 'ada.lovelace@example.org';
-const SIGNED_OUT = { ok: true, value: { user: null, locked: false, idleLockInSeconds: null, twoFactor: null } };
+const SIGNED_OUT = {
+  ok: true,
+  value: { user: null, locked: false, idleLockInSeconds: null, twoFactor: null, mustChangePassword: false },
+};
 
 let mailbox: TestMailbox;
 let smtpUrl: string;
@@ -73,6 +76,7 @@ describe.each(ENGINES)('on %s', (engine) => {
           role: 'patient',
         },
         twoFactor: 'complete',
+        mustChangePassword: false,
       },
     });
     const current = await call('session.current', {});

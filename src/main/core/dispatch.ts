@@ -13,7 +13,14 @@ import type { DerivedKeys } from './crypto/keys';
 import { DomainError } from './domain-error';
 import type { Logger } from './log';
 import { enqueueMail } from './mail/outbox';
-import { type SessionEndReason, endSession, findSession, lockSession, touchSession } from './repositories/sessions';
+import {
+  REAUTH_WINDOW_MS,
+  type SessionEndReason,
+  endSession,
+  findSession,
+  lockSession,
+  touchSession,
+} from './repositories/sessions';
 import type { ActiveSession, HandlerContext, Handlers } from './services/handler';
 import { isCommittedFailure } from './services/handler';
 import type { SessionRegistry } from './session-registry';
@@ -210,8 +217,11 @@ export function createDispatch(deps: DispatchDeps) {
         const twoFactor = session.twoFactorState;
         if (twoFactor !== 'complete' && !spec.twoFactorStates?.includes(twoFactor))
           return await refuse('TWO_FACTOR_REQUIRED');
+        if (session.mustChangePassword && !spec.duringPasswordChange) return await refuse('PASSWORD_CHANGE_REQUIRED');
         if (spec.access !== 'session' && !hasPermission(session.user.role, spec.access))
           return await refuse('FORBIDDEN');
+        if (spec.reauth && clock.nowMs() - session.authenticatedAt > REAUTH_WINDOW_MS)
+          return await refuse('REAUTH_REQUIRED');
       }
       return await runHandler(channel, spec, parsed.data, caller, resolved, settings, base, refuse);
     } catch (err) {

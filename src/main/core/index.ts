@@ -24,9 +24,32 @@ import {
 } from './services/accounts';
 import { adminHandlers } from './services/admin';
 import { SettingsStore } from './settings-store';
+import { guardKey } from './repositories/sign-in-guards';
 import type { Handlers } from './services/handler';
 import { sessionHandlers } from './services/sessions';
 import { twoFactorHandlers } from './services/two-factor';
+import {
+  breakGlass,
+  getOwnProfile,
+  getPatient,
+  getUserProfile,
+  searchPatients,
+  setRestricted,
+  updateMedical,
+  updateOwnProfile,
+} from './services/profiles';
+import { accountActivity, reviewEmergencyAccess, securitySummary } from './services/reports';
+import { createFirstAdmin, setupStatus } from './services/setup';
+import {
+  changeRole,
+  createUser,
+  deactivateUser,
+  endUserSession,
+  listUsers,
+  reactivateUser,
+  requirePasswordChange,
+  userSessions,
+} from './services/users-admin';
 import { SessionRegistry } from './session-registry';
 
 export interface CoreOptions {
@@ -56,6 +79,20 @@ export interface Core {
   };
 }
 
+/** Users made before sign-in guard keys were stored get theirs (it needs the key, so no migration can). */
+async function backfillGuardKeys(db: Database, keys: ReturnType<typeof deriveKeys>): Promise<void> {
+  const missing = (await db.knex('users').whereNull('guard_key').select('id', 'email')) as Array<{
+    id: number;
+    email: string;
+  }>;
+  for (const user of missing) {
+    await db
+      .knex('users')
+      .where({ id: user.id })
+      .update({ guard_key: guardKey(keys.signInGuard, user.email) });
+  }
+}
+
 export async function startCore(options: CoreOptions): Promise<Core> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
@@ -73,6 +110,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     await db.knex.destroy();
     throw err;
   }
+  await backfillGuardKeys(db, keys);
   prepareDummyHash();
   const mail = new MailSender(db.knex, keys.outbox, config.smtpUrl, clock, log);
   if (options.sendMail !== false) mail.start();
@@ -113,6 +151,28 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'twoFactor.regenerateBackupCodes': twoFactor.regenerateBackupCodes,
     'twoFactor.disable': twoFactor.disable,
     'users.resetTwoFactor': twoFactor.adminReset,
+    'setup.status': setupStatus,
+    'setup.createFirstAdmin': createFirstAdmin,
+    'session.reauthenticate': sessions.reauthenticate,
+    'account.activity': accountActivity,
+    'profile.get': getOwnProfile,
+    'profile.update': updateOwnProfile,
+    'patients.search': searchPatients,
+    'patients.get': getPatient,
+    'patients.updateMedical': updateMedical,
+    'patients.setRestricted': setRestricted,
+    'patients.breakGlass': breakGlass,
+    'users.list': listUsers,
+    'users.get': getUserProfile,
+    'users.create': createUser,
+    'users.changeRole': changeRole,
+    'users.deactivate': deactivateUser,
+    'users.reactivate': reactivateUser,
+    'users.requirePasswordChange': requirePasswordChange,
+    'users.sessions': userSessions,
+    'users.endSession': endUserSession,
+    'reports.securitySummary': securitySummary,
+    'reports.reviewEmergencyAccess': reviewEmergencyAccess,
   };
   const { dispatch, forgetCaller, recordUntrustedCall } = createDispatch({
     knex: db.knex,
@@ -139,7 +199,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await db.knex.destroy();
     },
     admin: {
-      createStaffAccount: async (account) => createStaffAccount(db.knex, stamp, await settings.security(), account),
+      createStaffAccount: async (account) =>
+        createStaffAccount(db.knex, stamp, await settings.security(), keys, account),
     },
   };
 }

@@ -24,6 +24,10 @@ export interface DerivedKeys {
   totpSecret: Buffer;
   /** HMAC key for backup codes. */
   backupCode: Buffer;
+  /** AES-256-GCM key for PHI fields of profiles. */
+  phi: Buffer;
+  /** HMAC key for the searchable form of a date of birth. */
+  phiLookup: Buffer;
 }
 
 const KEY_BYTES = 32;
@@ -91,5 +95,7 @@ export function deriveKeys(dataKey: Buffer): DerivedKeys {
     signInGuard: derive('sign-in-guard/v1'),
     totpSecret: derive('totp-secret/v1'),
     backupCode: derive('backup-code/v1'),
+    phi: derive('phi/v1'),
+    phiLookup: derive('phi-lookup/v1'),
   };
 }

@@ -8,6 +8,7 @@ export type MailKind =
   | 'password_changed'
   | 'account_locked'
   | 'two_factor'
+  | 'invitation'
   | 'test';
 
 export interface MailMessage {
@@ -129,5 +130,14 @@ export function twoFactorNoticeMail(
   return compose('two_factor', to, subject, [
     first,
     'If this was not you, reset your password now and tell your clinic.',
+  ]);
+}
+
+export function invitationMail(to: string, code: string, validHours: number): MailMessage {
+  return compose('invitation', to, 'You are invited to HealthSphere', [
+    'Your clinic has created a HealthSphere account for you. Choose your own password with this code:',
+    { code },
+    `Open HealthSphere, choose "I have an invitation code", and enter this address and the code. It is valid for ${validHours} hours and can be used once.`,
+    'If you did not expect this, ignore this message.',
   ]);
 }

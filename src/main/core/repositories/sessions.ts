@@ -24,6 +24,7 @@ interface SessionJoinRow extends UserRow {
   locked_at: number | null;
   session_role: string | null;
   two_factor_state: TwoFactorSessionState;
+  authenticated_at: number | null;
 }
 
 export type TwoFactorSessionState = 'complete' | 'pending' | 'enroll';
@@ -32,6 +33,8 @@ export type TwoFactorSessionState = 'complete' | 'pending' | 'enroll';
 export const TWO_FACTOR_PENDING_MS = 5 * 60_000;
 export const TWO_FACTOR_ENROLL_MS = 15 * 60_000;
 export const TWO_FACTOR_MAX_FAILURES = 5;
+/** A sensitive action needs the password given in this session within this time. */
+export const REAUTH_WINDOW_MS = 15 * 60_000;
 
 export async function insertSession(
   trx: Knex.Transaction,
@@ -48,6 +51,7 @@ export async function insertSession(
       user_id: user.id,
       role: user.role,
       two_factor_state: twoFactorState,
+      authenticated_at: nowMs,
       created_at: nowMs,
       last_seen_at: nowMs,
       expires_at: nowMs + settings.sessionAbsoluteHours * 60 * 60_000,
@@ -86,6 +90,7 @@ export async function findSession(
       'sessions.locked_at',
       'sessions.role as session_role',
       'sessions.two_factor_state',
+      'sessions.authenticated_at',
     )
     .first()) as SessionJoinRow | undefined;
   if (!row || row.ended_at != null) return { state: 'none' };
@@ -96,6 +101,8 @@ export async function findSession(
     user: toSessionUser(row),
     idleLockAt,
     twoFactorState: row.two_factor_state,
+    authenticatedAt: row.authenticated_at ?? row.session_created_at,
+    mustChangePassword: row.must_change_password === true || (row.must_change_password as unknown) === 1,
   };
   const roleChanged = row.session_role != null && row.session_role !== row.role;
   if (!isActive(row) || roleChanged || row.expires_at <= nowMs) return { state: 'expired', session };
@@ -180,4 +187,9 @@ export async function recordTwoFactorFailure(trx: Knex.Transaction, sessionId: n
     two_factor_failures: number;
   };
   return row.two_factor_failures;
+}
+
+/** The password was given again in this session (a sensitive action's confirmation). */
+export async function markAuthenticated(trx: Knex.Transaction, sessionId: number, nowMs: number): Promise<void> {
+  await trx('sessions').where({ id: sessionId }).update({ authenticated_at: nowMs });
 }

@@ -15,6 +15,8 @@ export interface UserRow {
   is_active: boolean | number;
   created_at: number;
   updated_at: number;
+  must_change_password: boolean | number;
+  guard_key: string | null;
 }
 
 export function toSessionUser(row: UserRow): SessionUser {
@@ -41,6 +43,8 @@ export interface NewUser {
   role: Role;
   passwordHash: string;
   emailVerifiedAt: number | null;
+  /** The sign-in guard key of the email (see sign-in-guards.ts), to show and filter locked accounts. */
+  guardKey: string;
 }
 
 /** Inserts the user; resolves with null when the email is taken (also by a concurrent insert). */
@@ -54,6 +58,7 @@ export async function insertUser(trx: Knex.Transaction, user: NewUser, nowMs: nu
       role: user.role,
       password_hash: user.passwordHash,
       email_verified_at: user.emailVerifiedAt,
+      guard_key: user.guardKey,
       is_active: true,
       created_at: nowMs,
       updated_at: nowMs,

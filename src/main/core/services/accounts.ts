@@ -5,6 +5,7 @@ import { passwordProblem, type PasswordPolicy } from '../../../shared/password-p
 import type { Role } from '../../../shared/roles';
 import type { SecuritySettings } from '../../../shared/settings';
 import { type AuditStamp, writeAuditEvent } from '../audit/audit-writer';
+import type { DerivedKeys } from '../crypto/keys';
 import { hashPassword } from '../crypto/password';
 import { DomainError } from '../domain-error';
 import {
@@ -15,6 +16,7 @@ import {
 } from '../mail/templates';
 import { type CodePurpose, consumeCode, countCodeFailure, issueCode, mayIssueCode } from '../repositories/email-codes';
 import { isTwoFactorEnabled, useBackupCode } from '../repositories/two-factor';
+import { writeProfile } from '../repositories/profiles';
 import { endSessionsOfUser } from '../repositories/sessions';
 import { clearGuard, guardKey } from '../repositories/sign-in-guards';
 import { findUserByEmail, insertUser, isActive, markEmailVerified, setPassword } from '../repositories/users';
@@ -76,15 +78,18 @@ export const register: Handler<'account.register'> = async (ctx, input) => {
       email: input.email,
       firstName: input.firstName,
       lastName: input.lastName,
-      phone: input.phone === '' ? null : input.phone,
+      phone: null,
       role: 'patient',
       passwordHash,
       emailVerifiedAt: null,
+      guardKey: guardKey(ctx.keys.signInGuard, input.email),
     },
     ctx.nowMs,
   );
   if (userId === null) return { email: input.email }; // taken by a concurrent registration a moment ago
   ctx.setAuditSubject({ actor: { userId, email: input.email, role: 'patient' }, resourceId: userId });
+  // The phone is PHI once linked to a clinic's patient: it lives encrypted in the profile.
+  await writeProfile(ctx.trx, ctx.keys, userId, { phi: { phone: input.phone } }, ctx.nowMs);
   await sendCode(ctx, { id: userId, email: input.email }, 'verify_email');
   return { email: input.email };
 };
@@ -186,13 +191,24 @@ export async function createStaffAccount(
   knex: Knex,
   stamp: () => AuditStamp,
   settings: SecuritySettings,
+  keys: DerivedKeys,
   account: StaffAccount,
 ): Promise<number> {
   assertPasswordPolicy(account.password, account, settings);
   const passwordHash = await hashPassword(account.password, argon2Of(settings));
   return knex.transaction(async (trx) => {
     const s = stamp();
-    const id = await insertUser(trx, { ...account, phone: null, passwordHash, emailVerifiedAt: s.nowMs }, s.nowMs);
+    const id = await insertUser(
+      trx,
+      {
+        ...account,
+        phone: null,
+        passwordHash,
+        emailVerifiedAt: s.nowMs,
+        guardKey: guardKey(keys.signInGuard, account.email),
+      },
+      s.nowMs,
+    );
     if (id === null)
       throw new DomainError('INVALID_INPUT', { email: 'An account with this email address already exists.' });
     await writeAuditEvent(trx, s, {

@@ -25,6 +25,10 @@ export interface ActiveSession {
   idleLockAt: number;
   /** Where the sign-in stands on two-step verification. */
   twoFactorState: 'complete' | 'pending' | 'enroll';
+  /** When the password was last given in this session (epoch ms). */
+  authenticatedAt: number;
+  /** An administrator requires a new password before anything else. */
+  mustChangePassword: boolean;
 }
 
 export interface HandlerContext {

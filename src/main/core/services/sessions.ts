@@ -9,7 +9,9 @@ import {
   type TwoFactorSessionState,
   endSession,
   endSessionsOfUser,
+  REAUTH_WINDOW_MS,
   insertSession,
+  markAuthenticated,
   openSessionsOfUser,
   unlockSession,
 } from '../repositories/sessions';
@@ -58,15 +60,21 @@ export function sessionHandlers(registry: SessionRegistry) {
     );
     ctx.setAuditSubject({ resourceId: sessionId, sessionTokenHash: tokenHash, details: { twoFactor } });
     ctx.afterCommit(() => registry.set(ctx.caller.id, token));
-    return { user: toSessionUser(user), twoFactor };
+    return {
+      user: toSessionUser(user),
+      twoFactor,
+      mustChangePassword: user.must_change_password === true || user.must_change_password === 1,
+    };
   };
 
   const current: Handler<'session.current'> = async (ctx) => {
     const { session } = ctx;
-    if (!session) return { user: null, locked: false, idleLockInSeconds: null, twoFactor: null };
+    if (!session)
+      return { user: null, locked: false, idleLockInSeconds: null, twoFactor: null, mustChangePassword: false };
     return {
       user: session.user,
       twoFactor: session.twoFactorState,
+      mustChangePassword: session.mustChangePassword,
       locked: ctx.sessionLocked,
       idleLockInSeconds: ctx.sessionLocked ? null : Math.max(0, Math.ceil((session.idleLockAt - ctx.nowMs) / 1000)),
     };
@@ -137,5 +145,14 @@ export function sessionHandlers(registry: SessionRegistry) {
     return { ended: true };
   };
 
-  return { signIn, current, unlock, signOut, changePassword, list, end };
+  const reauthenticate: Handler<'session.reauthenticate'> = async (ctx, input) => {
+    const session = ctx.session!;
+    const user = await findUserById(ctx.trx, session.user.id);
+    const refused = await guardedPasswordCheck(ctx, session.user.email, user, input.password, 'PASSWORD_MISMATCH');
+    if (refused) return refused;
+    await markAuthenticated(ctx.trx, session.id, ctx.nowMs);
+    return { confirmedUntil: ctx.nowMs + REAUTH_WINDOW_MS };
+  };
+
+  return { signIn, current, unlock, signOut, changePassword, list, end, reauthenticate };
 }
