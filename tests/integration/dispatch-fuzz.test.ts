@@ -4,83 +4,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_NAMES } from '../../src/shared/contract';
 import { ERROR_CODES } from '../../src/shared/errors';
+import { EXAMPLES } from '../support/examples';
 import { type TestCore, snapshotDomainTables, startTestCore } from '../support/test-core';
 import { enroll, oathCode } from '../support/totp';
-
-/** A valid payload for each channel, to mutate one field at a time. */
-const EXAMPLES: Record<string, Record<string, unknown>> = {
-  'account.register': {
-    email: 'fuzz@example.org',
-    firstName: 'Fuzz',
-    lastName: 'Tester',
-    phone: '+12025550143',
-    password: 'correct horse battery staple',
-    confirmPassword: 'correct horse battery staple',
-  },
-  'account.verifyEmail': { email: 'fuzz@example.org', code: '123456' },
-  'account.resendCode': { email: 'fuzz@example.org' },
-  'session.signIn': { email: 'fuzz@example.org', password: 'correct horse battery staple' },
-  'session.current': {},
-  'session.signOut': {},
-  'account.passwordPolicy': {},
-  'account.requestPasswordReset': { email: 'fuzz@example.org' },
-  'account.resetPassword': {
-    email: 'fuzz@example.org',
-    code: '123456',
-    newPassword: 'correct horse battery staple',
-    confirmPassword: 'correct horse battery staple',
-  },
-  'session.unlock': { password: 'correct horse battery staple' },
-  'session.changePassword': {
-    currentPassword: 'correct horse battery staple',
-    newPassword: 'quiet harbour lantern 42',
-    confirmPassword: 'quiet harbour lantern 42',
-  },
-  'session.list': {},
-  'session.end': { sessionId: 1 },
-  'settings.getSecurity': {},
-  'settings.updateSecurity': { values: { lockoutThreshold: 10 } },
-  'users.unlock': { email: 'fuzz@example.org' },
-  'mail.sendTest': { to: 'fuzz@example.org' },
-  'mail.outbox': { state: 'all' },
-  'system.status': {},
-  'twoFactor.status': {},
-  'twoFactor.beginEnrollment': {},
-  'twoFactor.confirmEnrollment': { code: '123456' },
-  'twoFactor.verify': { code: '123456' },
-  'twoFactor.useBackupCode': { code: 'ABCDE-FGHJK' },
-  'twoFactor.regenerateBackupCodes': { code: '123456' },
-  'twoFactor.disable': { password: 'quiet harbour lantern 42', code: '123456' },
-  'users.resetTwoFactor': { email: 'fuzz@example.org' },
-  'setup.status': {},
-  'setup.createFirstAdmin': {
-    email: 'fuzz@example.org',
-    firstName: 'Fuzz',
-    lastName: 'Tester',
-    password: 'correct horse battery staple',
-    confirmPassword: 'correct horse battery staple',
-  },
-  'session.reauthenticate': { password: 'quiet harbour lantern 42' },
-  'account.activity': {},
-  'profile.get': {},
-  'profile.update': { phone: '+12025550143', dateOfBirth: '1980-02-29', address: '1 Main St' },
-  'patients.search': { query: 'Ada', cursor: null },
-  'patients.get': { patientId: 1 },
-  'patients.updateMedical': { patientId: 1, bloodType: 'O+', allergies: 'none' },
-  'patients.setRestricted': { patientId: 1, restricted: true },
-  'patients.breakGlass': { patientId: 1, reason: 'Unconscious patient in the emergency room' },
-  'users.list': { role: 'doctor', status: 'active', search: 'a' },
-  'users.get': { userId: 1 },
-  'users.create': { email: 'new@clinic.example', firstName: 'New', lastName: 'Doctor', role: 'doctor' },
-  'users.changeRole': { userId: 1, role: 'nurse' },
-  'users.deactivate': { userId: 1 },
-  'users.reactivate': { userId: 1 },
-  'users.requirePasswordChange': { userId: 1 },
-  'users.sessions': { userId: 1 },
-  'users.endSession': { sessionId: 1 },
-  'reports.securitySummary': {},
-  'reports.reviewEmergencyAccess': { id: 1 },
-};
 
 const hostile = fc.oneof(
   fc.anything({

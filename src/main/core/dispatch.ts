@@ -212,16 +212,9 @@ export function createDispatch(deps: DispatchDeps) {
       const resolved = await resolveSession(caller, settings);
       session = resolved.session;
       if (spec.access !== 'public') {
-        if (!session) return await refuse(resolved.state === 'expired' ? 'SESSION_EXPIRED' : 'NOT_SIGNED_IN');
-        if (resolved.state === 'locked' && !spec.whileLocked) return await refuse('SESSION_LOCKED');
-        const twoFactor = session.twoFactorState;
-        if (twoFactor !== 'complete' && !spec.twoFactorStates?.includes(twoFactor))
-          return await refuse('TWO_FACTOR_REQUIRED');
-        if (session.mustChangePassword && !spec.duringPasswordChange) return await refuse('PASSWORD_CHANGE_REQUIRED');
-        if (spec.access !== 'session' && !hasPermission(session.user.role, spec.access))
-          return await refuse('FORBIDDEN');
-        if (spec.reauth && clock.nowMs() - session.authenticatedAt > REAUTH_WINDOW_MS)
-          return await refuse('REAUTH_REQUIRED');
+        // The access gate: its refusals are marked in the audit trail as decided here, before any handler.
+        const denied = accessDenial(spec, resolved, clock.nowMs());
+        if (denied) return await refuse(denied, undefined, { details: { stage: 'access' } });
       }
       return await runHandler(channel, spec, parsed.data, caller, resolved, settings, base, refuse);
     } catch (err) {
@@ -331,6 +324,18 @@ export function createDispatch(deps: DispatchDeps) {
   }
 
   return { dispatch, forgetCaller, recordUntrustedCall };
+}
+
+/** Why the access gate refuses a request to a channel that is not public, or null when it lets it through. */
+function accessDenial(spec: ChannelSpec, resolved: { session: ActiveSession | null; state: string }, nowMs: number): ErrorCode | null {
+  const { session } = resolved;
+  if (!session) return resolved.state === 'expired' ? 'SESSION_EXPIRED' : 'NOT_SIGNED_IN';
+  if (resolved.state === 'locked' && !spec.whileLocked) return 'SESSION_LOCKED';
+  if (session.twoFactorState !== 'complete' && !spec.twoFactorStates?.includes(session.twoFactorState)) return 'TWO_FACTOR_REQUIRED';
+  if (session.mustChangePassword && !spec.duringPasswordChange) return 'PASSWORD_CHANGE_REQUIRED';
+  if (spec.access !== 'session' && spec.access !== 'public' && !hasPermission(session.user.role, spec.access)) return 'FORBIDDEN';
+  if (spec.reauth && nowMs - session.authenticatedAt > REAUTH_WINDOW_MS) return 'REAUTH_REQUIRED';
+  return null;
 }
 
 function actorOf(session: ActiveSession) {
