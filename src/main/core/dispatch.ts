@@ -327,13 +327,19 @@ export function createDispatch(deps: DispatchDeps) {
 }
 
 /** Why the access gate refuses a request to a channel that is not public, or null when it lets it through. */
-function accessDenial(spec: ChannelSpec, resolved: { session: ActiveSession | null; state: string }, nowMs: number): ErrorCode | null {
+function accessDenial(
+  spec: ChannelSpec,
+  resolved: { session: ActiveSession | null; state: string },
+  nowMs: number,
+): ErrorCode | null {
   const { session } = resolved;
   if (!session) return resolved.state === 'expired' ? 'SESSION_EXPIRED' : 'NOT_SIGNED_IN';
   if (resolved.state === 'locked' && !spec.whileLocked) return 'SESSION_LOCKED';
-  if (session.twoFactorState !== 'complete' && !spec.twoFactorStates?.includes(session.twoFactorState)) return 'TWO_FACTOR_REQUIRED';
+  if (session.twoFactorState !== 'complete' && !spec.twoFactorStates?.includes(session.twoFactorState))
+    return 'TWO_FACTOR_REQUIRED';
   if (session.mustChangePassword && !spec.duringPasswordChange) return 'PASSWORD_CHANGE_REQUIRED';
-  if (spec.access !== 'session' && spec.access !== 'public' && !hasPermission(session.user.role, spec.access)) return 'FORBIDDEN';
+  if (spec.access !== 'session' && spec.access !== 'public' && !hasPermission(session.user.role, spec.access))
+    return 'FORBIDDEN';
   if (spec.reauth && nowMs - session.authenticatedAt > REAUTH_WINDOW_MS) return 'REAUTH_REQUIRED';
   return null;
 }

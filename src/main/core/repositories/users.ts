@@ -86,5 +86,11 @@ export async function setPassword(
 ): Promise<void> {
   await trx('users')
     .where({ id: userId })
-    .update({ password_hash: passwordHash, password_changed_at: nowMs, updated_at: nowMs });
+    // A new password also satisfies an administrator's demand for one.
+    .update({
+      password_hash: passwordHash,
+      password_changed_at: nowMs,
+      must_change_password: false,
+      updated_at: nowMs,
+    });
 }
