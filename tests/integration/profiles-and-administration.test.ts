@@ -45,7 +45,7 @@ describe.each(ENGINES)('on %s', (engine) => {
     return r.value as T;
   };
 
-  async function staff(role: 'doctor' | 'nurse' | 'admin', name = role): Promise<string> {
+  async function staff(role: 'doctor' | 'nurse' | 'admin', name: string = role): Promise<string> {
     await t.core.admin.createStaffAccount({
       email: `${name}@clinic.example`,
       firstName: name,
