@@ -5,6 +5,7 @@ import * as m001 from './001_initial';
 import * as m002 from './002_sign_in_protection';
 import * as m003 from './003_two_factor';
 import * as m004 from './004_profiles_and_administration';
+import * as m005 from './005_avatars';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const migrations: Array<[string, Migration]> = [
   ['002_sign_in_protection', m002],
   ['003_two_factor', m003],
   ['004_profiles_and_administration', m004],
+  ['005_avatars', m005],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

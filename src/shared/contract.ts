@@ -116,6 +116,8 @@ export interface ChannelSpec<I extends z.ZodType = z.ZodType, O extends z.ZodTyp
   duringPasswordChange?: true;
   /** A sensitive action: the caller's password must have been confirmed in the last 15 minutes. */
   reauth?: true;
+  /** A larger payload limit than the default, for the one channel that carries an image. */
+  maxPayloadBytes?: number;
   /** The audit action of the request; a failed request may be recorded under its own action. */
   audit: { action: AuditAction; onFailure?: AuditAction; resourceType: string };
 }
@@ -370,6 +372,22 @@ export const contract = {
     output: profileSchema,
     access: 'profile.own',
     audit: { action: 'UPDATE', resourceType: 'profile' },
+  }),
+  'profile.setAvatar': channel({
+    input: z.strictObject({
+      /** A PNG or JPEG as a data URL; empty removes the avatar. */
+      image: z.string().max(800_000, 'The image is too large: at most 512 KB.'),
+    }),
+    output: z.object({ avatar: z.string().nullable() }),
+    access: 'profile.own',
+    maxPayloadBytes: 820_000,
+    audit: { action: 'UPDATE', resourceType: 'avatar' },
+  }),
+  'profile.getAvatar': channel({
+    input: z.strictObject({ userId: z.number().int().positive().optional() }),
+    output: z.object({ avatar: z.string().nullable() }),
+    access: 'profile.own',
+    audit: { action: 'VIEW', resourceType: 'avatar' },
   }),
   'patients.search': channel({
     input: z.strictObject({

@@ -3,6 +3,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sqliteFile } from '../../src/main/core/db/connection';
 import fs from 'node:fs';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
 import { type Person, person, registerVerified, signIn } from '../support/accounts';
 import { TestMailbox, codeIn } from '../support/smtp';
 import { ENGINES, type TestCore, postgresUrl, snapshotDomainTables, startTestCore } from '../support/test-core';
@@ -425,6 +427,61 @@ describe.each(ENGINES)('on %s', (engine) => {
         .ended,
     ).toBe(true);
     expect(codeOf(await call('patient', 'profile.get'))).toBe('NOT_SIGNED_IN');
+  });
+
+  it('re-encodes an avatar so nothing hidden survives, and refuses what is not a small PNG or JPEG', async () => {
+    const png = new PNG({ width: 2, height: 2 });
+    png.data.fill(200);
+    const withPayload = Buffer.concat([PNG.sync.write(png), Buffer.from('<?php system($_GET["c"]); ?>')]);
+    const set = valueOf<{ avatar: string }>(
+      await call('patient', 'profile.setAvatar', { image: `data:image/png;base64,${withPayload.toString('base64')}` }),
+    );
+    const stored = Buffer.from(set.avatar.replace('data:image/png;base64,', ''), 'base64');
+    expect(stored.toString('latin1')).not.toContain('php');
+    expect(PNG.sync.read(stored).width).toBe(2);
+
+    const jpg = jpeg.encode({ data: Buffer.alloc(4 * 4 * 4, 120), width: 4, height: 4 }, 90).data;
+    // A comment segment right after the start marker, as cameras write metadata.
+    const comment = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x12]), Buffer.from('GPS 51.5 N 0.1 W')]);
+    const tagged = Buffer.concat([jpg.subarray(0, 2), comment, jpg.subarray(2)]);
+    const fromJpeg = valueOf<{ avatar: string }>(
+      await call('patient', 'profile.setAvatar', { image: `data:image/jpeg;base64,${tagged.toString('base64')}` }),
+    );
+    expect(Buffer.from(fromJpeg.avatar.split(',')[1]!, 'base64').toString('latin1')).not.toContain('GPS');
+
+    const before = await snapshotDomainTables(t.core);
+    const notImage = await call('patient', 'profile.setAvatar', {
+      image: `data:image/png;base64,${Buffer.from('just text').toString('base64')}`,
+    });
+    expect(notImage).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', fields: { image: 'Choose a PNG or JPEG image.' } },
+    });
+    const gif = await call('patient', 'profile.setAvatar', { image: 'data:image/gif;base64,R0lGODlhAQABAAAAACw=' });
+    expect(gif.ok === false && gif.error.fields).toEqual({ image: 'Choose a PNG or JPEG image.' });
+    const huge = await call('patient', 'profile.setAvatar', {
+      image: `data:image/png;base64,${Buffer.alloc(600 * 1024).toString('base64')}`,
+    });
+    expect(huge.ok === false && huge.error.code).toBe('INVALID_INPUT');
+    const wide = new PNG({ width: 2000, height: 1 });
+    const tooWide = await call('patient', 'profile.setAvatar', {
+      image: `data:image/png;base64,${PNG.sync.write(wide).toString('base64')}`,
+    });
+    expect(tooWide.ok === false && tooWide.error.fields).toEqual({
+      image: 'The image must be at most 1024 × 1024 pixels.',
+    });
+    expect(await snapshotDomainTables(t.core)).toEqual(before);
+
+    const row = await t.core.db.knex('avatars').first();
+    expect(row.png_enc).not.toContain(fromJpeg.avatar.split(',')[1]!.slice(0, 40));
+    await staff('doctor');
+    expect(valueOf<{ avatar: string }>(await call('doctor', 'profile.getAvatar', { userId: adaId })).avatar).toBe(
+      fromJpeg.avatar,
+    );
+    const bob = person('bob');
+    await registerVerified(t.core, mailbox, bob);
+    await signIn(t.core, 'bob', bob.email, bob.password);
+    expect(codeOf(await call('bob', 'profile.getAvatar', { userId: adaId }))).toBe('FORBIDDEN');
   });
 
   it('shows a patient their own recent account activity', async () => {

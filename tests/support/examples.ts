@@ -72,4 +72,9 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
   'users.endSession': { sessionId: 999_999 },
   'reports.securitySummary': {},
   'reports.reviewEmergencyAccess': { id: 1 },
+  'profile.setAvatar': {
+    image:
+      'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  },
+  'profile.getAvatar': {},
 };

@@ -203,7 +203,7 @@ export function createDispatch(deps: DispatchDeps) {
     };
 
     try {
-      if (payloadSize(payload) > MAX_PAYLOAD_BYTES)
+      if (payloadSize(payload) > (spec.maxPayloadBytes ?? MAX_PAYLOAD_BYTES))
         return await refuse('INVALID_INPUT', { _: 'The request is too large.' });
       const parsed = spec.input.safeParse(payload);
       if (!parsed.success) return await refuse('INVALID_INPUT', fieldErrors(parsed.error.issues));

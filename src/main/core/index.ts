@@ -30,10 +30,12 @@ import { sessionHandlers } from './services/sessions';
 import { twoFactorHandlers } from './services/two-factor';
 import {
   breakGlass,
+  getAvatar,
   getOwnProfile,
   getPatient,
   getUserProfile,
   searchPatients,
+  setAvatar,
   setRestricted,
   updateMedical,
   updateOwnProfile,
@@ -157,6 +159,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'account.activity': accountActivity,
     'profile.get': getOwnProfile,
     'profile.update': updateOwnProfile,
+    'profile.setAvatar': setAvatar,
+    'profile.getAvatar': getAvatar,
     'patients.search': searchPatients,
     'patients.get': getPatient,
     'patients.updateMedical': updateMedical,

@@ -2,7 +2,9 @@
 // any user's for administrators with medical fields redacted. Every view of a patient's profile by someone
 // else is audited with the patient and the data categories shown.
 import type { Profile } from '../../../shared/profile';
+import { decrypt, encrypt } from '../crypto/encryption';
 import { DomainError } from '../domain-error';
+import { reencodeAvatar } from '../images';
 import { type ProfileRecord, dateOfBirthLookup, readProfile, writeProfile } from '../repositories/profiles';
 import { type UserRow, findUserById } from '../repositories/users';
 import type { Handler, HandlerContext } from './handler';
@@ -268,4 +270,43 @@ export const getUserProfile: Handler<'users.get'> = async (ctx, input) => {
     details: user.role === 'patient' ? { patientId: user.id, dataCategory: 'demographics' } : {},
   });
   return toProfile(user, record, { medical: 'redact', limited: false, emergencyAccessUntil: null });
+};
+
+const AVATAR_CONTEXT = (userId: number) => `avatars.png:${userId}`;
+
+export const setAvatar: Handler<'profile.setAvatar'> = async (ctx, input) => {
+  const userId = ctx.session!.user.id;
+  if (input.image === '') {
+    await ctx.trx('avatars').where({ user_id: userId }).delete();
+    return { avatar: null };
+  }
+  const png = reencodeAvatar(input.image);
+  const sealed = encrypt(ctx.keys.phi, png.toString('base64'), AVATAR_CONTEXT(userId));
+  await ctx
+    .trx('avatars')
+    .insert({ user_id: userId, png_enc: sealed, updated_at: ctx.nowMs })
+    .onConflict('user_id')
+    .merge();
+  ctx.setAuditSubject({ resourceId: userId, details: { bytes: png.length } });
+  return { avatar: `data:image/png;base64,${png.toString('base64')}` };
+};
+
+/** One's own avatar; a patient's for their clinicians (a restricted one only with emergency access); anyone's for admins. */
+export const getAvatar: Handler<'profile.getAvatar'> = async (ctx, input) => {
+  const me = ctx.session!.user;
+  const userId = input.userId ?? me.id;
+  if (userId !== me.id) {
+    const target = await findUserById(ctx.trx, userId);
+    if (!target) throw new DomainError('NOT_FOUND');
+    if (me.role === 'patient') throw new DomainError('FORBIDDEN');
+    if (me.role !== 'admin') {
+      if (target.role !== 'patient') throw new DomainError('FORBIDDEN');
+      const record = await readProfile(ctx.trx, ctx.keys, userId);
+      if (record.restricted && (await activeEmergencyAccess(ctx, userId)) === null) throw new DomainError('FORBIDDEN');
+    }
+    if (target.role === 'patient')
+      ctx.setAuditSubject({ resourceId: userId, details: { patientId: userId, dataCategory: 'photo' } });
+  }
+  const row = (await ctx.trx('avatars').where({ user_id: userId }).first('png_enc')) as { png_enc: string } | undefined;
+  return { avatar: row ? `data:image/png;base64,${decrypt(ctx.keys.phi, row.png_enc, AVATAR_CONTEXT(userId))}` : null };
 };
