@@ -1,11 +1,15 @@
 // The renderer's small state machine: which screen is showing, and what it was handed. It also keeps the idle
 // lock: it learns from the core when the session would lock, checks then, and shows the Lock screen.
+// After the password, two-step verification may come first: a code ('pending') or setting it up ('enroll').
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { contract, type ChannelOutput } from '../../shared/contract';
 import { ERROR_MESSAGES, type AppError } from '../../shared/errors';
 import type { UserSummary } from '../../shared/schemas';
 import { call, observeCalls } from './api';
 import type { NoticeMessage } from './components/Notice';
+import { backupCodesLeftText } from './components/twoFactor';
+import { BackupCodesScreen } from './screens/BackupCodesScreen';
+import { EnrollTwoFactorScreen } from './screens/EnrollTwoFactorScreen';
 import { ForgotPasswordScreen } from './screens/ForgotPasswordScreen';
 import { LoadingScreen } from './screens/LoadingScreen';
 import { LockScreen } from './screens/LockScreen';
@@ -13,6 +17,7 @@ import { PortalScreen } from './screens/PortalScreen';
 import { RegisterScreen } from './screens/RegisterScreen';
 import { ResetPasswordScreen, resetRequestedText } from './screens/ResetPasswordScreen';
 import { SignInScreen } from './screens/SignInScreen';
+import { TwoFactorScreen } from './screens/TwoFactorScreen';
 import { VerifyEmailScreen } from './screens/VerifyEmailScreen';
 
 type Screen =
@@ -22,8 +27,25 @@ type Screen =
   | { name: 'verify'; email: string; notice?: NoticeMessage }
   | { name: 'forgot'; email?: string }
   | { name: 'reset'; email: string; notice?: NoticeMessage }
-  | { name: 'portal'; user: UserSummary }
+  | { name: 'twoFactor'; user: UserSummary }
+  | { name: 'enroll'; user: UserSummary; from: 'signIn' | 'portal' }
+  | { name: 'backupCodes'; user: UserSummary; codes: string[]; kind: 'first' | 'new' }
+  | { name: 'portal'; user: UserSummary; notice?: NoticeMessage }
   | { name: 'locked'; user: UserSummary };
+
+type SessionScreen = Extract<Screen, { name: 'portal' | 'backupCodes' | 'enroll' }>;
+
+/** Screens of a fully signed-in, unlocked session: the idle lock runs while one of them shows. */
+function inSession(screen: Screen): screen is SessionScreen {
+  return (
+    screen.name === 'portal' || screen.name === 'backupCodes' || (screen.name === 'enroll' && screen.from === 'portal')
+  );
+}
+
+/** Screens that belong to a session, whole or not yet whole: when the core says it ended, Sign in shows. */
+function signedIn(screen: Screen): boolean {
+  return ['portal', 'backupCodes', 'enroll', 'twoFactor', 'locked'].includes(screen.name);
+}
 
 let noticeId = 0;
 function notice(text: string, tone: NoticeMessage['tone'] = 'success'): NoticeMessage {
@@ -52,7 +74,7 @@ export function App() {
   const setScreen = useCallback(
     (next: Screen) => {
       // Only a signed-in, unlocked session has an idle check running.
-      if (next.name !== 'portal') stopIdleCheck();
+      if (!inSession(next)) stopIdleCheck();
       screenRef.current = next;
       setScreenState(next);
     },
@@ -74,10 +96,10 @@ export function App() {
         idle.current.timer = undefined;
         const checked = screenRef.current;
         void call((api) => api.session.current({})).then((result) => {
-          if (screenRef.current !== checked) return; // the screen changed meanwhile: that change decides
+          // The screen changed meanwhile, other than within the session: that change decides.
+          if (screenRef.current !== checked && !inSession(screenRef.current)) return;
           if (result.ok) applyCurrentRef.current(result.value);
-          else if (screenRef.current.name === 'portal' && idle.current.timer === undefined)
-            scheduleIdleCheck(RETRY_CHECK_MS);
+          else if (inSession(screenRef.current) && idle.current.timer === undefined) scheduleIdleCheck(RETRY_CHECK_MS);
         });
       }, delayMs);
     },
@@ -87,14 +109,22 @@ export function App() {
   const applyCurrent = useCallback(
     (current: Current) => {
       const shown = screenRef.current;
-      if (current.user && current.locked) {
-        setScreen({ name: 'locked', user: current.user });
-      } else if (current.user) {
-        if (shown.name !== 'portal' || shown.user.id !== current.user.id)
-          setScreen({ name: 'portal', user: current.user });
+      const user = current.user;
+      if (user && current.twoFactor === 'pending') {
+        // Password given, code not yet: nothing but the code, a backup code, or giving up.
+        if (shown.name !== 'twoFactor' || shown.user.id !== user.id) setScreen({ name: 'twoFactor', user });
+      } else if (user && current.twoFactor === 'enroll') {
+        // The role requires two-step verification and it is not set up: nothing else until it is.
+        if (shown.name !== 'enroll' || shown.from !== 'signIn' || shown.user.id !== user.id)
+          setScreen({ name: 'enroll', user, from: 'signIn' });
+      } else if (user && current.locked) {
+        setScreen({ name: 'locked', user });
+      } else if (user) {
+        // A session screen of the same user stays (the backup codes must not vanish); anything else is the portal.
+        if (!inSession(shown) || shown.user.id !== user.id) setScreen({ name: 'portal', user });
         idle.current.seconds = current.idleLockInSeconds;
         if (current.idleLockInSeconds !== null) scheduleIdleCheck(current.idleLockInSeconds * 1000 + CHECK_MARGIN_MS);
-      } else if (shown.name === 'portal' || shown.name === 'locked') {
+      } else if (signedIn(shown)) {
         sessionEnded();
       } else if (shown.name === 'loading') {
         setScreen({ name: 'signIn' });
@@ -106,15 +136,29 @@ export function App() {
     applyCurrentRef.current = applyCurrent;
   }, [applyCurrent]);
 
-  /** Signed in or unlocked: show the portal, then ask the core when the session would lock. */
-  const enterPortal = useCallback(
-    (user: UserSummary) => {
-      setScreen({ name: 'portal', user });
+  /** Signed in or unlocked: show a screen of the session, then ask the core when the session would lock. */
+  const enterSession = useCallback(
+    (next: SessionScreen) => {
+      setScreen(next);
       void call((api) => api.session.current({})).then((result) => {
-        if (result.ok && screenRef.current.name === 'portal') applyCurrent(result.value);
+        if (result.ok && screenRef.current === next) applyCurrent(result.value);
       });
     },
     [applyCurrent, setScreen],
+  );
+  const enterPortal = useCallback(
+    (user: UserSummary, portalNotice?: NoticeMessage) => enterSession({ name: 'portal', user, notice: portalNotice }),
+    [enterSession],
+  );
+
+  /** Where a correct password leads: the portal, or two-step verification first. */
+  const signedInWith = useCallback(
+    (user: UserSummary, twoFactor: Current['twoFactor']) => {
+      if (twoFactor === 'pending') setScreen({ name: 'twoFactor', user });
+      else if (twoFactor === 'enroll') setScreen({ name: 'enroll', user, from: 'signIn' });
+      else enterPortal(user);
+    },
+    [enterPortal, setScreen],
   );
 
   // Every answer from the core: activity postpones the idle check; a locked or ended session changes the screen.
@@ -124,18 +168,20 @@ export function App() {
         const shown = screenRef.current;
         if (result.ok) {
           const seconds = idle.current.seconds;
-          if (shown.name === 'portal' && contract[channel].activity !== false && seconds !== null) {
+          if (inSession(shown) && contract[channel].activity !== false && seconds !== null) {
             scheduleIdleCheck(seconds * 1000 + CHECK_MARGIN_MS);
           }
           return;
         }
         const { code, message } = result.error;
-        if (code === 'SESSION_LOCKED' && shown.name === 'portal') setScreen({ name: 'locked', user: shown.user });
-        else if (
-          (code === 'SESSION_EXPIRED' || code === 'NOT_SIGNED_IN') &&
-          (shown.name === 'portal' || shown.name === 'locked')
-        )
-          sessionEnded(message);
+        if (code === 'SESSION_LOCKED' && inSession(shown)) setScreen({ name: 'locked', user: shown.user });
+        else if ((code === 'SESSION_EXPIRED' || code === 'NOT_SIGNED_IN') && signedIn(shown)) sessionEnded(message);
+        else if (code === 'TWO_FACTOR_REQUIRED' && inSession(shown)) {
+          // The core says this session still owes a second step: let it say which screen comes next.
+          void call((api) => api.session.current({})).then((current) => {
+            if (current.ok && screenRef.current === shown) applyCurrentRef.current(current.value);
+          });
+        }
       }),
     [scheduleIdleCheck, sessionEnded, setScreen],
   );
@@ -162,7 +208,7 @@ export function App() {
           initialEmail={screen.email}
           notice={screen.notice}
           initialError={screen.error}
-          onSignedIn={enterPortal}
+          onSignedIn={signedInWith}
           onNotVerified={(email, message) => setScreen({ name: 'verify', email, notice: notice(message, 'info') })}
           onCreateAccount={() => setScreen({ name: 'register' })}
           onForgotPassword={(email) => setScreen({ name: 'forgot', email })}
@@ -213,12 +259,74 @@ export function App() {
           onBack={(email) => setScreen({ name: 'signIn', email })}
         />
       );
+    case 'twoFactor':
+      return (
+        <TwoFactorScreen
+          key={`twoFactor-${screen.user.id}`}
+          user={screen.user}
+          onVerified={(user) => enterPortal(user)}
+          onBackupCodeUsed={(user, remaining) =>
+            enterPortal(
+              user,
+              notice(
+                remaining <= 3
+                  ? `${backupCodesLeftText(remaining)} Make new backup codes on the Security tab.`
+                  : backupCodesLeftText(remaining),
+                remaining <= 3 ? 'info' : 'success',
+              ),
+            )
+          }
+          onCancelled={(email) =>
+            setScreen({ name: 'signIn', email, notice: notice('Sign-in was cancelled.', 'info') })
+          }
+        />
+      );
+    case 'enroll': {
+      const { user, from } = screen;
+      return (
+        <EnrollTwoFactorScreen
+          key={`enroll-${user.id}-${from}`}
+          user={user}
+          from={from}
+          onEnrolled={(codes) => enterSession({ name: 'backupCodes', user, codes, kind: 'first' })}
+          onCancelled={() =>
+            from === 'portal'
+              ? enterPortal(user)
+              : setScreen({ name: 'signIn', email: user.email, notice: notice('Sign-in was cancelled.', 'info') })
+          }
+        />
+      );
+    }
+    case 'backupCodes': {
+      const { user, kind } = screen;
+      return (
+        <BackupCodesScreen
+          key={`backupCodes-${user.id}`}
+          user={user}
+          codes={screen.codes}
+          kind={kind}
+          onContinue={() =>
+            enterPortal(
+              user,
+              notice(
+                kind === 'first'
+                  ? 'Two-step verification is on. From now on, signing in asks for a code from your app.'
+                  : 'Your new backup codes are ready. The old ones no longer work.',
+              ),
+            )
+          }
+        />
+      );
+    }
     case 'portal':
       return (
         <PortalScreen
           key={`portal-${screen.user.id}`}
           user={screen.user}
+          notice={screen.notice}
           onSignedOut={() => setScreen({ name: 'signIn', notice: notice('You have signed out.') })}
+          onSetUpTwoFactor={() => setScreen({ name: 'enroll', user: screen.user, from: 'portal' })}
+          onNewBackupCodes={(codes) => setScreen({ name: 'backupCodes', user: screen.user, codes, kind: 'new' })}
         />
       );
     case 'locked':
@@ -226,7 +334,7 @@ export function App() {
         <LockScreen
           key={`locked-${screen.user.id}`}
           user={screen.user}
-          onUnlocked={enterPortal}
+          onUnlocked={(user) => enterPortal(user)}
           onSwitchedUser={() =>
             setScreen({ name: 'signIn', notice: notice('The locked session was ended. Sign in to continue.') })
           }

@@ -6,10 +6,12 @@ import { call } from '../api';
 import { Brand } from '../components/AuthLayout';
 import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
 import { useFocusOnMount } from '../components/focus';
+import { Notice, type NoticeMessage } from '../components/Notice';
 import { AccountsPanel } from './portal/AccountsPanel';
 import { MailPanel } from './portal/MailPanel';
 import { SecurityPanel } from './portal/SecurityPanel';
 import { SecuritySettingsPanel } from './portal/SecuritySettingsPanel';
+import { SystemStatusCard } from './portal/SystemStatusCard';
 
 export function portalName(role: Role): string {
   return `${ROLE_LABELS[role]} portal`;
@@ -22,7 +24,7 @@ interface Upcoming {
 
 const PROFILE: Upcoming = {
   title: 'Profile',
-  text: 'Your profile and two-step verification will appear here. Your password and sessions are under Security.',
+  text: 'Your profile will appear here. Your password, two-step verification and sessions are under Security.',
 };
 
 // Honest about this first version: each portal names what will come, and nothing more.
@@ -42,8 +44,14 @@ const UPCOMING: Record<Role, Upcoming[]> = {
 
 export interface PortalScreenProps {
   user: UserSummary;
+  /** Said once the portal shows, e.g. how many backup codes are left after signing in with one. */
+  notice?: NoticeMessage | null;
   /** The user signed out here. (A session the core says is gone is handled by the app for every call.) */
   onSignedOut: () => void;
+  /** Opens the screens that set up two-step verification; they return to the portal. */
+  onSetUpTwoFactor: () => void;
+  /** Shows a new set of backup codes on their own screen; it returns to the portal. */
+  onNewBackupCodes: (codes: string[]) => void;
 }
 
 type TabName = 'overview' | 'security' | 'settings' | 'accounts' | 'mail';
@@ -51,7 +59,7 @@ type TabName = 'overview' | 'security' | 'settings' | 'accounts' | 'mail';
 /** The tab each user had open, so that unlocking the screen returns them to it. */
 const lastTab = new Map<number, TabName>();
 
-export function PortalScreen({ user, onSignedOut }: PortalScreenProps) {
+export function PortalScreen({ user, notice, onSignedOut, onSetUpTwoFactor, onNewBackupCodes }: PortalScreenProps) {
   const [busy, setBusy] = useState(false);
   const [shown, setShown] = useState<ShownError | null>(null);
   const headingRef = useFocusOnMount<HTMLHeadingElement>();
@@ -119,6 +127,8 @@ export function PortalScreen({ user, onSignedOut }: PortalScreenProps) {
                 . On a shared workstation, sign out when you leave.
               </Text>
             </Stack>
+            {/* Only when there is something to say, so that the tabs' own notices are the only ones otherwise. */}
+            {notice && <Notice notice={notice} />}
             <ErrorAlert shown={shown} title="We could not sign you out" />
             <Tabs
               value={tab}
@@ -137,6 +147,7 @@ export function PortalScreen({ user, onSignedOut }: PortalScreenProps) {
                 {canManageMail && <Tabs.Tab value="mail">Mail</Tabs.Tab>}
               </Tabs.List>
               <Tabs.Panel value="overview">
+                {canManageSettings && <SystemStatusCard />}
                 <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
                   {UPCOMING[user.role].map((item) => (
                     <Card key={item.title} withBorder padding="lg">
@@ -149,7 +160,7 @@ export function PortalScreen({ user, onSignedOut }: PortalScreenProps) {
                 </SimpleGrid>
               </Tabs.Panel>
               <Tabs.Panel value="security">
-                <SecurityPanel user={user} />
+                <SecurityPanel user={user} onSetUpTwoFactor={onSetUpTwoFactor} onNewBackupCodes={onNewBackupCodes} />
               </Tabs.Panel>
               {canManageSettings && (
                 <Tabs.Panel value="settings">

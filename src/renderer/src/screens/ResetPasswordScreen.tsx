@@ -1,5 +1,6 @@
 import { Button, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useRef, useState, type FormEvent, type RefObject } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
+import { contract } from '../../../shared/contract';
 import { emailCodeSchema } from '../../../shared/schemas';
 import { call, fieldMessages } from '../api';
 import { AuthLayout } from '../components/AuthLayout';
@@ -8,7 +9,7 @@ import { useFocusOnMount } from '../components/focus';
 import { Notice, type NoticeMessage } from '../components/Notice';
 import { checkNewPassword, NewPasswordInputs, usePasswordPolicy } from '../components/password';
 
-const FIELDS = ['code', 'newPassword', 'confirmPassword'] as const;
+const FIELDS = ['code', 'secondFactor', 'newPassword', 'confirmPassword'] as const;
 type Field = (typeof FIELDS)[number];
 type FieldErrors = Partial<Record<Field, string>>;
 
@@ -19,6 +20,18 @@ export interface ResetPasswordScreenProps {
   onBack: (email: string) => void;
 }
 
+/** Said when the account turns out to have two-step verification: the emailed code alone is not enough. */
+export const SECOND_FACTOR_NEEDED =
+  'This account uses two-step verification. Enter the code your authenticator app shows now, or one of your backup codes, and choose Set new password again.';
+
+/** The second factor as the core reads it: 6 digits, or a backup code as printed. */
+function secondFactorProblem(value: string): string | undefined {
+  if (value.trim() === '') return 'Enter the code from your authenticator app, or a backup code.';
+  const secondFactor = contract['account.resetPassword'].input.shape.secondFactor;
+  const parsed = secondFactor.safeParse(value);
+  return parsed.success ? undefined : (parsed.error.issues[0]?.message ?? 'Enter a valid code.');
+}
+
 /** The answer to a reset request, the same whether or not the address has an account. */
 export function resetRequestedText(email: string): string {
   return `If an account exists for ${email}, we sent a code to it.`;
@@ -26,6 +39,9 @@ export function resetRequestedText(email: string): string {
 
 export function ResetPasswordScreen({ email, notice: initialNotice, onReset, onBack }: ResetPasswordScreenProps) {
   const [code, setCode] = useState('');
+  const [secondFactor, setSecondFactor] = useState('');
+  /** The core said the account has two-step verification: the field for it shows from then on. */
+  const [needsSecondFactor, setNeedsSecondFactor] = useState(false);
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
@@ -36,9 +52,15 @@ export function ResetPasswordScreen({ email, notice: initialNotice, onReset, onB
   const policy = usePasswordPolicy();
   const refs: Record<Field, RefObject<HTMLInputElement | null>> = {
     code: useFocusOnMount<HTMLInputElement>(),
+    secondFactor: useRef<HTMLInputElement>(null),
     newPassword: useRef<HTMLInputElement>(null),
     confirmPassword: useRef<HTMLInputElement>(null),
   };
+
+  const secondFactorRef = refs.secondFactor;
+  useEffect(() => {
+    if (needsSecondFactor) secondFactorRef.current?.focus();
+  }, [needsSecondFactor, secondFactorRef]);
 
   function showFieldErrors(errors: FieldErrors): boolean {
     setFieldErrors(errors);
@@ -48,7 +70,20 @@ export function ResetPasswordScreen({ email, notice: initialNotice, onReset, onB
   }
 
   function fail(error: ShownError['error']) {
+    if (error.code === 'TWO_FACTOR_REQUIRED') {
+      // Not a mistake: one more thing is needed. Say so, and continue in the new field.
+      setShown(null);
+      setFieldErrors({});
+      setNotice((previous) => ({ text: SECOND_FACTOR_NEEDED, tone: 'info', id: (previous?.id ?? 0) + 1 }));
+      // The field appears with this change; the effect below focuses it once it is there.
+      setNeedsSecondFactor(true);
+      return;
+    }
     const { fields, other } = fieldMessages(error, FIELDS);
+    if (error.code === 'INVALID_TWO_FACTOR_CODE') {
+      fields.secondFactor ??= 'Check the code, or use a backup code.';
+      setSecondFactor('');
+    }
     if (error.code === 'INVALID_CODE') fields.code ??= 'Check the code, or ask for a new one.';
     if (error.code === 'WEAK_PASSWORD') fields.newPassword ??= error.message;
     const focused = showFieldErrors(fields);
@@ -65,13 +100,23 @@ export function ResetPasswordScreen({ email, notice: initialNotice, onReset, onB
     if (!parsedCode.success) {
       errors.code = code.trim() === '' ? 'Enter the 6-digit code from the email.' : parsedCode.error.issues[0]?.message;
     }
+    if (needsSecondFactor) {
+      const problem = secondFactorProblem(secondFactor);
+      if (problem) errors.secondFactor = problem;
+    }
     if (showFieldErrors(errors)) {
       setShown(null);
       return;
     }
     setBusy('reset');
     const result = await call((api) =>
-      api.account.resetPassword({ email, code, newPassword: password, confirmPassword: confirm }),
+      api.account.resetPassword({
+        email,
+        code,
+        newPassword: password,
+        confirmPassword: confirm,
+        ...(needsSecondFactor ? { secondFactor } : {}),
+      }),
     );
     setBusy(null);
     if (result.ok) onReset(email);
@@ -131,6 +176,25 @@ export function ResetPasswordScreen({ email, notice: initialNotice, onReset, onB
             error={fieldErrors.code}
             styles={{ input: { letterSpacing: '0.3em', fontVariantNumeric: 'tabular-nums' } }}
           />
+          {needsSecondFactor && (
+            <TextInput
+              ref={refs.secondFactor}
+              label="Authentication code or backup code"
+              description="6 digits from your authenticator app, or a backup code such as ABCDE-FGHJK"
+              autoComplete="one-time-code"
+              autoCapitalize="characters"
+              spellCheck={false}
+              maxLength={40}
+              required
+              value={secondFactor}
+              onChange={(event) => {
+                setSecondFactor(event.currentTarget.value);
+                setFieldErrors((errors) => ({ ...errors, secondFactor: undefined }));
+              }}
+              error={fieldErrors.secondFactor}
+              styles={{ input: { letterSpacing: '0.1em', fontVariantNumeric: 'tabular-nums' } }}
+            />
+          )}
           <NewPasswordInputs
             password={password}
             confirm={confirm}

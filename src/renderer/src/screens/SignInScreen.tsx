@@ -1,5 +1,6 @@
 import { Button, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { ChannelOutput } from '../../../shared/contract';
 import type { AppError } from '../../../shared/errors';
 import { emailSchema, type UserSummary } from '../../../shared/schemas';
 import { call, fieldMessages } from '../api';
@@ -14,7 +15,8 @@ export interface SignInScreenProps {
   initialEmail?: string;
   notice?: NoticeMessage | null;
   initialError?: AppError | null;
-  onSignedIn: (user: UserSummary) => void;
+  /** The password was right; `twoFactor` says whether a code, or setting up two-step verification, comes next. */
+  onSignedIn: (user: UserSummary, twoFactor: ChannelOutput<'session.signIn'>['twoFactor']) => void;
   onNotVerified: (email: string, message: string) => void;
   onCreateAccount: () => void;
   /** Goes to the password reset, with the email typed so far. */
@@ -67,7 +69,7 @@ export function SignInScreen({
     const result = await call((api) => api.session.signIn({ email, password }));
     setBusy(false);
     if (result.ok) {
-      onSignedIn(result.value.user);
+      onSignedIn(result.value.user, result.value.twoFactor);
       return;
     }
     if (result.error.code === 'EMAIL_NOT_VERIFIED') {

@@ -1,4 +1,5 @@
-// Every role's own security: change the password, and see and end the sessions where they are signed in.
+// Every role's own security: change the password, two-step verification, and see and end the sessions where they
+// are signed in.
 import { Badge, Button, Card, Group, PasswordInput, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import type { ChannelOutput } from '../../../../shared/contract';
@@ -8,6 +9,7 @@ import { ErrorAlert, type ShownError } from '../../components/ErrorAlert';
 import { formatDateTime, isoDateTime } from '../../components/format';
 import { Notice, type NoticeMessage } from '../../components/Notice';
 import { checkNewPassword, NewPasswordInputs, usePasswordPolicy } from '../../components/password';
+import { TwoFactorCard } from './TwoFactorCard';
 
 const FIELDS = ['currentPassword', 'newPassword', 'confirmPassword'] as const;
 type Field = (typeof FIELDS)[number];
@@ -267,11 +269,18 @@ function SessionsCard({ reloadKey }: { reloadKey: number }) {
   );
 }
 
-export function SecurityPanel({ user }: { user: UserSummary }) {
+export interface SecurityPanelProps {
+  user: UserSummary;
+  onSetUpTwoFactor: () => void;
+  onNewBackupCodes: (codes: string[]) => void;
+}
+
+export function SecurityPanel({ user, onSetUpTwoFactor, onNewBackupCodes }: SecurityPanelProps) {
   const [reloadKey, setReloadKey] = useState(0);
   return (
     <Stack gap="lg">
       <ChangePasswordCard user={user} onChanged={() => setReloadKey((key) => key + 1)} />
+      <TwoFactorCard onSetUp={onSetUpTwoFactor} onNewBackupCodes={onNewBackupCodes} />
       <SessionsCard reloadKey={reloadKey} />
     </Stack>
   );
