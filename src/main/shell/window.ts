@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, type Session, type WebContents } from 'electron';
 import type { Logger } from '../core/log';
 import { contentSecurityPolicy } from './csp';
+import { isPermissionAllowed } from './permissions';
 import { isAppUrl, resolveAppLocation, type AppLocation } from './sender-check';
 
 // Built by electron-vite: out/main/index.js (this code), out/preload/index.js, out/renderer/index.html.
@@ -28,7 +29,7 @@ export function isAppWebContents(contents: WebContents): boolean {
 
 const hardenedSessions = new WeakSet<Session>();
 
-/** CSP on every response and no permissions at all: the app needs no camera, notifications, USB... */
+/** CSP on every response, and no permissions but writing to the clipboard (see permissions.ts). */
 function hardenSession(session: Session, location: AppLocation): void {
   if (hardenedSessions.has(session)) return;
   hardenedSessions.add(session);
@@ -37,8 +38,13 @@ function hardenSession(session: Session, location: AppLocation): void {
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(isPermissionAllowed(permission, details.requestingUrl ?? '', location)),
+  );
+  // For a file:// page the origin is only "file://": judge by the requesting page's full URL.
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
+    isPermissionAllowed(permission, details.requestingUrl ?? requestingOrigin, location),
+  );
   session.setDevicePermissionHandler(() => false);
 }
 
