@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../../shared/roles';
 import type { SessionUser } from '../services/handler';
+import { guardKey } from './sign-in-guards';
 
 export interface UserRow {
   id: number;
@@ -39,26 +40,30 @@ export interface NewUser {
   email: string;
   firstName: string;
   lastName: string;
-  phone: string | null;
   role: Role;
   passwordHash: string;
   emailVerifiedAt: number | null;
-  /** The sign-in guard key of the email (see sign-in-guards.ts), to show and filter locked accounts. */
-  guardKey: string;
 }
 
-/** Inserts the user; resolves with null when the email is taken (also by a concurrent insert). */
-export async function insertUser(trx: Knex.Transaction, user: NewUser, nowMs: number): Promise<number | null> {
+/**
+ * Inserts the user; resolves with null when the email is taken (also by a concurrent insert). The phone,
+ * PHI, lives in the profile; the row keeps the email's sign-in guard key to show and filter locked accounts.
+ */
+export async function insertUser(
+  trx: Knex.Transaction,
+  signInGuardKey: Buffer,
+  user: NewUser,
+  nowMs: number,
+): Promise<number | null> {
   const rows = (await trx('users')
     .insert({
       email: user.email,
       first_name: user.firstName,
       last_name: user.lastName,
-      phone: user.phone,
       role: user.role,
       password_hash: user.passwordHash,
       email_verified_at: user.emailVerifiedAt,
-      guard_key: user.guardKey,
+      guard_key: guardKey(signInGuardKey, user.email),
       is_active: true,
       created_at: nowMs,
       updated_at: nowMs,

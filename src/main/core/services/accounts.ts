@@ -74,15 +74,14 @@ export const register: Handler<'account.register'> = async (ctx, input) => {
   }
   const userId = await insertUser(
     ctx.trx,
+    ctx.keys.signInGuard,
     {
       email: input.email,
       firstName: input.firstName,
       lastName: input.lastName,
-      phone: null,
       role: 'patient',
       passwordHash,
       emailVerifiedAt: null,
-      guardKey: guardKey(ctx.keys.signInGuard, input.email),
     },
     ctx.nowMs,
   );
@@ -200,12 +199,11 @@ export async function createStaffAccount(
     const s = stamp();
     const id = await insertUser(
       trx,
+      keys.signInGuard,
       {
         ...account,
-        phone: null,
         passwordHash,
         emailVerifiedAt: s.nowMs,
-        guardKey: guardKey(keys.signInGuard, account.email),
       },
       s.nowMs,
     );

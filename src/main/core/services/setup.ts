@@ -2,7 +2,6 @@
 // enrollment follows at their sign-in, as for every admin). Afterwards it refuses.
 import { DomainError } from '../domain-error';
 import { hashPassword } from '../crypto/password';
-import { guardKey } from '../repositories/sign-in-guards';
 import { insertUser } from '../repositories/users';
 import { argon2Of, assertPasswordPolicy } from './accounts';
 import type { Handler } from './handler';
@@ -25,16 +24,15 @@ export const createFirstAdmin: Handler<'setup.createFirstAdmin'> = async (ctx, i
   if (claimed.length === 0) throw new DomainError('SETUP_DONE');
   const userId = await insertUser(
     ctx.trx,
+    ctx.keys.signInGuard,
     {
       email: input.email,
       firstName: input.firstName,
       lastName: input.lastName,
-      phone: null,
       role: 'admin',
       passwordHash: await hashPassword(input.password, argon2Of(ctx.settings)),
       // The person at the screen is the clinic's own administrator installing the app: no mail round trip.
       emailVerifiedAt: ctx.nowMs,
-      guardKey: guardKey(ctx.keys.signInGuard, input.email),
     },
     ctx.nowMs,
   );

@@ -5,7 +5,6 @@ import { DomainError } from '../domain-error';
 import { invitationMail } from '../mail/templates';
 import { issueCode } from '../repositories/email-codes';
 import { endSession, endSessionsOfUser, openSessionsOfUser } from '../repositories/sessions';
-import { guardKey } from '../repositories/sign-in-guards';
 import { findUserByEmail, findUserById, insertUser, isActive } from '../repositories/users';
 import type { Handler, HandlerContext } from './handler';
 
@@ -109,15 +108,14 @@ export const createUser: Handler<'users.create'> = async (ctx, input) => {
   }
   const userId = await insertUser(
     ctx.trx,
+    ctx.keys.signInGuard,
     {
       email: input.email,
       firstName: input.firstName,
       lastName: input.lastName,
-      phone: null,
       role: input.role,
       passwordHash: NO_PASSWORD_YET,
       emailVerifiedAt: null,
-      guardKey: guardKey(ctx.keys.signInGuard, input.email),
     },
     ctx.nowMs,
   );
