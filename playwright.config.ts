@@ -4,7 +4,7 @@ export default defineConfig({
   testDir: 'tests/e2e',
   outputDir: 'test-results/playwright',
   globalSetup: './tests/e2e/global-setup.ts',
-  timeout: 60_000,
+  timeout: 120_000,
   workers: 2,
   reporter: [['list']],
   use: {
