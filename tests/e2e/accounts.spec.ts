@@ -28,6 +28,7 @@ test('a guessable password is refused on Register while typing, and by the core:
   page,
   preview,
 }) => {
+  createAdmin(preview);
   await page.goto(preview.url);
   await page.getByRole('button', { name: 'Create an account' }).click();
   await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
@@ -74,6 +75,7 @@ test('a patient resets a forgotten password with the emailed code; the old passw
 }) => {
   test.setTimeout(180_000);
   const newPassword = 'violet tundra marble 93';
+  createAdmin(preview);
   await page.goto(preview.url);
   await registerPatient(page, preview);
 

@@ -1,12 +1,15 @@
 // The journey of the walking skeleton, by keyboard and mouse in Chromium, through the real browser preview.
 import { codeIn } from '../support/smtp';
 import { checkScreen, expect, test } from './fixtures';
+import { createAdmin } from './people';
 import { enrollOnScreen } from './two-factor';
 
 test('a patient registers, verifies the emailed code, signs in to the patient portal and signs out', async ({
   page,
   preview,
 }) => {
+  // An administrator exists (else the first-run setup would show).
+  createAdmin(preview);
   await page.goto(preview.url);
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   // The one-time token leaves the address bar as soon as it is used.
@@ -103,6 +106,7 @@ test('the preview URL works once: a second browser with the same token gets no c
   browser,
   preview,
 }) => {
+  createAdmin(preview);
   const first = await (await browser.newContext()).newPage();
   await first.goto(preview.url);
   await expect(first.getByRole('heading', { name: 'Sign in' })).toBeVisible();

@@ -8,7 +8,9 @@ import type { UserSummary } from '../../shared/schemas';
 import { call, observeCalls } from './api';
 import type { NoticeMessage } from './components/Notice';
 import { backupCodesLeftText } from './components/twoFactor';
+import { ReauthDialog } from './components/ReauthDialog';
 import { BackupCodesScreen } from './screens/BackupCodesScreen';
+import { ChangePasswordScreen } from './screens/ChangePasswordScreen';
 import { EnrollTwoFactorScreen } from './screens/EnrollTwoFactorScreen';
 import { ForgotPasswordScreen } from './screens/ForgotPasswordScreen';
 import { LoadingScreen } from './screens/LoadingScreen';
@@ -16,17 +18,20 @@ import { LockScreen } from './screens/LockScreen';
 import { PortalScreen } from './screens/PortalScreen';
 import { RegisterScreen } from './screens/RegisterScreen';
 import { ResetPasswordScreen, resetRequestedText } from './screens/ResetPasswordScreen';
+import { SetupScreen } from './screens/SetupScreen';
 import { SignInScreen } from './screens/SignInScreen';
 import { TwoFactorScreen } from './screens/TwoFactorScreen';
 import { VerifyEmailScreen } from './screens/VerifyEmailScreen';
 
 type Screen =
   | { name: 'loading' }
+  | { name: 'setup' }
   | { name: 'signIn'; email?: string; notice?: NoticeMessage; error?: AppError }
   | { name: 'register' }
   | { name: 'verify'; email: string; notice?: NoticeMessage }
   | { name: 'forgot'; email?: string }
-  | { name: 'reset'; email: string; notice?: NoticeMessage }
+  | { name: 'reset'; email: string; notice?: NoticeMessage; invitation?: boolean }
+  | { name: 'changePassword'; user: UserSummary }
   | { name: 'twoFactor'; user: UserSummary }
   | { name: 'enroll'; user: UserSummary; from: 'signIn' | 'portal' }
   | { name: 'backupCodes'; user: UserSummary; codes: string[]; kind: 'first' | 'new' }
@@ -44,7 +49,7 @@ function inSession(screen: Screen): screen is SessionScreen {
 
 /** Screens that belong to a session, whole or not yet whole: when the core says it ended, Sign in shows. */
 function signedIn(screen: Screen): boolean {
-  return ['portal', 'backupCodes', 'enroll', 'twoFactor', 'locked'].includes(screen.name);
+  return ['portal', 'backupCodes', 'enroll', 'twoFactor', 'locked', 'changePassword'].includes(screen.name);
 }
 
 let noticeId = 0;
@@ -119,6 +124,9 @@ export function App() {
           setScreen({ name: 'enroll', user, from: 'signIn' });
       } else if (user && current.locked) {
         setScreen({ name: 'locked', user });
+      } else if (user && current.mustChangePassword) {
+        // An administrator requires a new password: nothing else until it is chosen.
+        if (shown.name !== 'changePassword' || shown.user.id !== user.id) setScreen({ name: 'changePassword', user });
       } else if (user) {
         // A session screen of the same user stays (the backup codes must not vanish); anything else is the portal.
         if (!inSession(shown) || shown.user.id !== user.id) setScreen({ name: 'portal', user });
@@ -153,9 +161,10 @@ export function App() {
 
   /** Where a correct password leads: the portal, or two-step verification first. */
   const signedInWith = useCallback(
-    (user: UserSummary, twoFactor: Current['twoFactor']) => {
+    (user: UserSummary, twoFactor: Current['twoFactor'], mustChangePassword: boolean) => {
       if (twoFactor === 'pending') setScreen({ name: 'twoFactor', user });
       else if (twoFactor === 'enroll') setScreen({ name: 'enroll', user, from: 'signIn' });
+      else if (mustChangePassword) setScreen({ name: 'changePassword', user });
       else enterPortal(user);
     },
     [enterPortal, setScreen],
@@ -176,7 +185,9 @@ export function App() {
         const { code, message } = result.error;
         if (code === 'SESSION_LOCKED' && inSession(shown)) setScreen({ name: 'locked', user: shown.user });
         else if ((code === 'SESSION_EXPIRED' || code === 'NOT_SIGNED_IN') && signedIn(shown)) sessionEnded(message);
-        else if (code === 'TWO_FACTOR_REQUIRED' && inSession(shown)) {
+        else if (code === 'PASSWORD_CHANGE_REQUIRED' && inSession(shown)) {
+          setScreen({ name: 'changePassword', user: shown.user });
+        } else if (code === 'TWO_FACTOR_REQUIRED' && inSession(shown)) {
           // The core says this session still owes a second step: let it say which screen comes next.
           void call((api) => api.session.current({})).then((current) => {
             if (current.ok && screenRef.current === shown) applyCurrentRef.current(current.value);
@@ -189,156 +200,212 @@ export function App() {
   useEffect(() => {
     if (started.current) return; // StrictMode runs effects twice in development: ask the core once.
     started.current = true;
-    void call((api) => api.session.current({})).then((result) => {
+    void (async () => {
+      // First run: no administrator exists yet, so the first one is created before anything else.
+      const setup = await call((api) => api.setup.status({}));
+      if (setup.ok && setup.value.needsSetup) {
+        setScreen({ name: 'setup' });
+        return;
+      }
+      const result = await call((api) => api.session.current({}));
       if (result.ok) applyCurrent(result.value);
       else setScreen({ name: 'signIn', error: result.error });
-    });
+    })();
   }, [applyCurrent, setScreen]);
 
   useEffect(() => stopIdleCheck, [stopIdleCheck]);
 
+  return (
+    <>
+      {renderScreen()}
+      <ReauthDialog />
+    </>
+  );
+
   // Each screen is keyed so that moving between screens mounts it afresh (state reset, focus placed).
-  switch (screen.name) {
-    case 'loading':
-      return <LoadingScreen />;
-    case 'signIn':
-      return (
-        <SignInScreen
-          key={`signIn-${screen.notice?.id ?? 0}`}
-          initialEmail={screen.email}
-          notice={screen.notice}
-          initialError={screen.error}
-          onSignedIn={signedInWith}
-          onNotVerified={(email, message) => setScreen({ name: 'verify', email, notice: notice(message, 'info') })}
-          onCreateAccount={() => setScreen({ name: 'register' })}
-          onForgotPassword={(email) => setScreen({ name: 'forgot', email })}
-        />
-      );
-    case 'register':
-      return (
-        <RegisterScreen
-          onRegistered={(email) => setScreen({ name: 'verify', email })}
-          onBack={() => setScreen({ name: 'signIn' })}
-        />
-      );
-    case 'verify':
-      return (
-        <VerifyEmailScreen
-          key={`verify-${screen.email}`}
-          email={screen.email}
-          notice={screen.notice}
-          onVerified={(email) =>
-            setScreen({ name: 'signIn', email, notice: notice('Your email address is verified. You can sign in now.') })
-          }
-          onBack={() => setScreen({ name: 'signIn', email: screen.email })}
-        />
-      );
-    case 'forgot':
-      return (
-        <ForgotPasswordScreen
-          initialEmail={screen.email}
-          onRequested={(email) =>
-            setScreen({ name: 'reset', email, notice: notice(resetRequestedText(email), 'info') })
-          }
-          onBack={(email) => setScreen({ name: 'signIn', email: email || undefined })}
-        />
-      );
-    case 'reset':
-      return (
-        <ResetPasswordScreen
-          key={`reset-${screen.email}`}
-          email={screen.email}
-          notice={screen.notice}
-          onReset={(email) =>
-            setScreen({
-              name: 'signIn',
-              email,
-              notice: notice('Your password was changed. Sign in with your new password.'),
-            })
-          }
-          onBack={(email) => setScreen({ name: 'signIn', email })}
-        />
-      );
-    case 'twoFactor':
-      return (
-        <TwoFactorScreen
-          key={`twoFactor-${screen.user.id}`}
-          user={screen.user}
-          onVerified={(user) => enterPortal(user)}
-          onBackupCodeUsed={(user, remaining) =>
-            enterPortal(
-              user,
-              notice(
-                remaining <= 3
-                  ? `${backupCodesLeftText(remaining)} Make new backup codes on the Security tab.`
-                  : backupCodesLeftText(remaining),
-                remaining <= 3 ? 'info' : 'success',
-              ),
-            )
-          }
-          onCancelled={(email) =>
-            setScreen({ name: 'signIn', email, notice: notice('Sign-in was cancelled.', 'info') })
-          }
-        />
-      );
-    case 'enroll': {
-      const { user, from } = screen;
-      return (
-        <EnrollTwoFactorScreen
-          key={`enroll-${user.id}-${from}`}
-          user={user}
-          from={from}
-          onEnrolled={(codes) => enterSession({ name: 'backupCodes', user, codes, kind: 'first' })}
-          onCancelled={() =>
-            from === 'portal'
-              ? enterPortal(user)
-              : setScreen({ name: 'signIn', email: user.email, notice: notice('Sign-in was cancelled.', 'info') })
-          }
-        />
-      );
+  function renderScreen() {
+    switch (screen.name) {
+      case 'loading':
+        return <LoadingScreen />;
+      case 'setup':
+        return (
+          <SetupScreen
+            onCreated={(email) =>
+              setScreen({
+                name: 'signIn',
+                email,
+                notice: notice(
+                  'The administrator account is created. Sign in with it; you will set up two-step verification next.',
+                ),
+              })
+            }
+            onAlreadyDone={(message) => setScreen({ name: 'signIn', notice: notice(message, 'info') })}
+          />
+        );
+      case 'changePassword':
+        return (
+          <ChangePasswordScreen
+            key={`changePassword-${screen.user.id}`}
+            user={screen.user}
+            onChanged={(user) => enterPortal(user, notice('Your new password is saved.'))}
+            onSignedOut={() => setScreen({ name: 'signIn', notice: notice('You have signed out.') })}
+          />
+        );
+      case 'signIn':
+        return (
+          <SignInScreen
+            key={`signIn-${screen.notice?.id ?? 0}`}
+            initialEmail={screen.email}
+            notice={screen.notice}
+            initialError={screen.error}
+            onSignedIn={signedInWith}
+            onNotVerified={(email, message) => setScreen({ name: 'verify', email, notice: notice(message, 'info') })}
+            onCreateAccount={() => setScreen({ name: 'register' })}
+            onForgotPassword={(email) => setScreen({ name: 'forgot', email })}
+            onInvitation={(email) =>
+              setScreen({
+                name: 'reset',
+                email,
+                invitation: true,
+                notice: notice(
+                  'Enter the 6-digit code from your invitation email, and choose your password. Then sign in with it.',
+                  'info',
+                ),
+              })
+            }
+          />
+        );
+      case 'register':
+        return (
+          <RegisterScreen
+            onRegistered={(email) => setScreen({ name: 'verify', email })}
+            onBack={() => setScreen({ name: 'signIn' })}
+          />
+        );
+      case 'verify':
+        return (
+          <VerifyEmailScreen
+            key={`verify-${screen.email}`}
+            email={screen.email}
+            notice={screen.notice}
+            onVerified={(email) =>
+              setScreen({
+                name: 'signIn',
+                email,
+                notice: notice('Your email address is verified. You can sign in now.'),
+              })
+            }
+            onBack={() => setScreen({ name: 'signIn', email: screen.email })}
+          />
+        );
+      case 'forgot':
+        return (
+          <ForgotPasswordScreen
+            initialEmail={screen.email}
+            onRequested={(email) =>
+              setScreen({ name: 'reset', email, notice: notice(resetRequestedText(email), 'info') })
+            }
+            onBack={(email) => setScreen({ name: 'signIn', email: email || undefined })}
+          />
+        );
+      case 'reset':
+        return (
+          <ResetPasswordScreen
+            key={`reset-${screen.email}-${screen.invitation ? 'invitation' : 'reset'}`}
+            email={screen.email}
+            notice={screen.notice}
+            invitation={screen.invitation}
+            onReset={(email) =>
+              setScreen({
+                name: 'signIn',
+                email,
+                notice: notice('Your password was changed. Sign in with your new password.'),
+              })
+            }
+            onBack={(email) => setScreen({ name: 'signIn', email })}
+          />
+        );
+      case 'twoFactor':
+        return (
+          <TwoFactorScreen
+            key={`twoFactor-${screen.user.id}`}
+            user={screen.user}
+            onVerified={(user) => enterPortal(user)}
+            onBackupCodeUsed={(user, remaining) =>
+              enterPortal(
+                user,
+                notice(
+                  remaining <= 3
+                    ? `${backupCodesLeftText(remaining)} Make new backup codes on the Security tab.`
+                    : backupCodesLeftText(remaining),
+                  remaining <= 3 ? 'info' : 'success',
+                ),
+              )
+            }
+            onCancelled={(email) =>
+              setScreen({ name: 'signIn', email, notice: notice('Sign-in was cancelled.', 'info') })
+            }
+          />
+        );
+      case 'enroll': {
+        const { user, from } = screen;
+        return (
+          <EnrollTwoFactorScreen
+            key={`enroll-${user.id}-${from}`}
+            user={user}
+            from={from}
+            onEnrolled={(codes) => enterSession({ name: 'backupCodes', user, codes, kind: 'first' })}
+            onCancelled={() =>
+              from === 'portal'
+                ? enterPortal(user)
+                : setScreen({ name: 'signIn', email: user.email, notice: notice('Sign-in was cancelled.', 'info') })
+            }
+          />
+        );
+      }
+      case 'backupCodes': {
+        const { user, kind } = screen;
+        return (
+          <BackupCodesScreen
+            key={`backupCodes-${user.id}`}
+            user={user}
+            codes={screen.codes}
+            kind={kind}
+            onContinue={() =>
+              enterPortal(
+                user,
+                notice(
+                  kind === 'first'
+                    ? 'Two-step verification is on. From now on, signing in asks for a code from your app.'
+                    : 'Your new backup codes are ready. The old ones no longer work.',
+                ),
+              )
+            }
+          />
+        );
+      }
+      case 'portal':
+        return (
+          <PortalScreen
+            key={`portal-${screen.user.id}`}
+            user={screen.user}
+            notice={screen.notice}
+            onSignedOut={() => setScreen({ name: 'signIn', notice: notice('You have signed out.') })}
+            onSetUpTwoFactor={() => setScreen({ name: 'enroll', user: screen.user, from: 'portal' })}
+            onNewBackupCodes={(codes) => setScreen({ name: 'backupCodes', user: screen.user, codes, kind: 'new' })}
+          />
+        );
+      case 'locked':
+        return (
+          <LockScreen
+            key={`locked-${screen.user.id}`}
+            user={screen.user}
+            onUnlocked={(user) => enterPortal(user)}
+            onSwitchedUser={() =>
+              setScreen({ name: 'signIn', notice: notice('The locked session was ended. Sign in to continue.') })
+            }
+          />
+        );
     }
-    case 'backupCodes': {
-      const { user, kind } = screen;
-      return (
-        <BackupCodesScreen
-          key={`backupCodes-${user.id}`}
-          user={user}
-          codes={screen.codes}
-          kind={kind}
-          onContinue={() =>
-            enterPortal(
-              user,
-              notice(
-                kind === 'first'
-                  ? 'Two-step verification is on. From now on, signing in asks for a code from your app.'
-                  : 'Your new backup codes are ready. The old ones no longer work.',
-              ),
-            )
-          }
-        />
-      );
-    }
-    case 'portal':
-      return (
-        <PortalScreen
-          key={`portal-${screen.user.id}`}
-          user={screen.user}
-          notice={screen.notice}
-          onSignedOut={() => setScreen({ name: 'signIn', notice: notice('You have signed out.') })}
-          onSetUpTwoFactor={() => setScreen({ name: 'enroll', user: screen.user, from: 'portal' })}
-          onNewBackupCodes={(codes) => setScreen({ name: 'backupCodes', user: screen.user, codes, kind: 'new' })}
-        />
-      );
-    case 'locked':
-      return (
-        <LockScreen
-          key={`locked-${screen.user.id}`}
-          user={screen.user}
-          onUnlocked={(user) => enterPortal(user)}
-          onSwitchedUser={() =>
-            setScreen({ name: 'signIn', notice: notice('The locked session was ended. Sign in to continue.') })
-          }
-        />
-      );
   }
 }

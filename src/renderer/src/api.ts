@@ -21,12 +21,42 @@ export function observeCalls(next: CallObserver): () => void {
   };
 }
 
+/**
+ * Asked when the core answers REAUTH_REQUIRED (a sensitive action, and the password is older than 15 minutes):
+ * resolves true once the person confirmed their password, false when they cancelled.
+ */
+export type ReauthHandler = () => Promise<boolean>;
+
+let reauthHandler: ReauthHandler | null = null;
+
+/** Sets the one handler that confirms the password again (the app's dialog); returns a function that removes it. */
+export function setReauthHandler(next: ReauthHandler): () => void {
+  reauthHandler = next;
+  return () => {
+    if (reauthHandler === next) reauthHandler = null;
+  };
+}
+
 type Bridge = Record<string, Record<string, ((input: unknown) => Promise<Result<unknown>>) | undefined> | undefined>;
 
-/** Calls the core; a missing bridge or a broken transport becomes an UNAVAILABLE result instead of a throw. */
+/**
+ * Calls the core; a missing bridge or a broken transport becomes an UNAVAILABLE result instead of a throw.
+ * When the core asks for the password again, the person is asked, and the request is repeated once.
+ */
 export async function call<T>(request: (api: Api) => Promise<Result<T>>): Promise<Result<T>> {
+  const first = await callOnce(request);
+  if (first.result.ok || first.result.error.code !== 'REAUTH_REQUIRED' || first.channel === 'session.reauthenticate')
+    return first.result;
+  const handler = reauthHandler;
+  if (!handler || !(await handler())) return first.result;
+  return (await callOnce(request)).result;
+}
+
+async function callOnce<T>(
+  request: (api: Api) => Promise<Result<T>>,
+): Promise<{ result: Result<T>; channel: ChannelName | null }> {
   const bridge = (window as unknown as { api?: Bridge }).api;
-  if (!bridge) return unavailable;
+  if (!bridge) return { result: unavailable, channel: null };
   let channel: ChannelName | null = null;
   // The same api, but each request also records which channel it went to.
   const recording = createApi((name, input) => {
@@ -43,7 +73,7 @@ export async function call<T>(request: (api: Api) => Promise<Result<T>>): Promis
     result = unavailable;
   }
   if (channel && observer) observer(channel, result);
-  return result;
+  return { result, channel };
 }
 
 /**

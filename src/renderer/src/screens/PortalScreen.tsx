@@ -8,10 +8,15 @@ import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
 import { useFocusOnMount } from '../components/focus';
 import { Notice, type NoticeMessage } from '../components/Notice';
 import { AccountsPanel } from './portal/AccountsPanel';
+import { ActivityPanel } from './portal/ActivityPanel';
+import { AdminOverviewPanel } from './portal/AdminOverviewPanel';
 import { MailPanel } from './portal/MailPanel';
+import { PatientsPanel } from './portal/PatientsPanel';
+import { ProfilePanel } from './portal/ProfilePanel';
 import { SecurityPanel } from './portal/SecurityPanel';
 import { SecuritySettingsPanel } from './portal/SecuritySettingsPanel';
 import { SystemStatusCard } from './portal/SystemStatusCard';
+import { UsersPanel } from './portal/UsersPanel';
 
 export function portalName(role: Role): string {
   return `${ROLE_LABELS[role]} portal`;
@@ -24,22 +29,15 @@ interface Upcoming {
 
 const PROFILE: Upcoming = {
   title: 'Profile',
-  text: 'Your profile will appear here. Your password, two-step verification and sessions are under Security.',
+  text: 'Your contact details, emergency contact and photo are on the Profile tab; what happened on your account lately under Recent activity. Your password, two-step verification and sessions are under Security.',
 };
 
-// Honest about this first version: each portal names what will come, and nothing more.
+// What each portal offers, and, honestly, what is still to come.
 const UPCOMING: Record<Role, Upcoming[]> = {
   patient: [PROFILE],
-  doctor: [PROFILE, { title: 'Patients', text: 'The patient profiles you are allowed to see will appear here.' }],
-  nurse: [PROFILE, { title: 'Patients', text: 'The patient profiles you are allowed to see will appear here.' }],
-  admin: [
-    PROFILE,
-    {
-      title: 'User accounts',
-      text: 'Managing accounts and roles will appear here. Locked accounts are under Accounts.',
-    },
-    { title: 'Audit trail', text: 'The audit trail of sign-ins and changes will appear here.' },
-  ],
+  doctor: [PROFILE, { title: 'Patients', text: 'Find a patient by name, email or date of birth on the Patients tab.' }],
+  nurse: [PROFILE, { title: 'Patients', text: 'Find a patient by name, email or date of birth on the Patients tab.' }],
+  admin: [{ title: 'Audit trail', text: 'The audit trail of sign-ins and changes will appear here.' }],
 };
 
 export interface PortalScreenProps {
@@ -54,7 +52,8 @@ export interface PortalScreenProps {
   onNewBackupCodes: (codes: string[]) => void;
 }
 
-type TabName = 'overview' | 'security' | 'settings' | 'accounts' | 'mail';
+type TabName =
+  'overview' | 'patients' | 'users' | 'profile' | 'activity' | 'security' | 'settings' | 'accounts' | 'mail';
 
 /** The tab each user had open, so that unlocking the screen returns them to it. */
 const lastTab = new Map<number, TabName>();
@@ -69,6 +68,9 @@ export function PortalScreen({ user, notice, onSignedOut, onSetUpTwoFactor, onNe
   const canManageSettings = hasPermission(user.role, 'settings.manage');
   const canManageUsers = hasPermission(user.role, 'users.manage');
   const canManageMail = hasPermission(user.role, 'mail.manage');
+  const canReadPatients = hasPermission(user.role, 'patients.read');
+  const canReview = hasPermission(user.role, 'audit.review');
+  const hasProfile = hasPermission(user.role, 'profile.own');
 
   async function signOut() {
     if (busy) return;
@@ -141,14 +143,18 @@ export function PortalScreen({ user, notice, onSignedOut, onSetUpTwoFactor, onNe
             >
               <Tabs.List aria-label="Portal sections" mb="lg">
                 <Tabs.Tab value="overview">Overview</Tabs.Tab>
+                {canReadPatients && <Tabs.Tab value="patients">Patients</Tabs.Tab>}
+                {canManageUsers && <Tabs.Tab value="users">Users</Tabs.Tab>}
+                {hasProfile && <Tabs.Tab value="profile">Profile</Tabs.Tab>}
+                {hasProfile && <Tabs.Tab value="activity">Recent activity</Tabs.Tab>}
                 <Tabs.Tab value="security">Security</Tabs.Tab>
                 {canManageSettings && <Tabs.Tab value="settings">Settings</Tabs.Tab>}
                 {canManageUsers && <Tabs.Tab value="accounts">Accounts</Tabs.Tab>}
                 {canManageMail && <Tabs.Tab value="mail">Mail</Tabs.Tab>}
               </Tabs.List>
               <Tabs.Panel value="overview">
-                {canManageSettings && <SystemStatusCard />}
-                <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                {canReview ? <AdminOverviewPanel user={user} /> : canManageSettings && <SystemStatusCard />}
+                <SimpleGrid mt={canReview ? 'md' : undefined} cols={{ base: 1, sm: 2 }} spacing="md">
                   {UPCOMING[user.role].map((item) => (
                     <Card key={item.title} withBorder padding="lg">
                       <Title order={2} size="h4" mb="xs">
@@ -159,6 +165,26 @@ export function PortalScreen({ user, notice, onSignedOut, onSetUpTwoFactor, onNe
                   ))}
                 </SimpleGrid>
               </Tabs.Panel>
+              {canReadPatients && (
+                <Tabs.Panel value="patients">
+                  <PatientsPanel user={user} />
+                </Tabs.Panel>
+              )}
+              {canManageUsers && (
+                <Tabs.Panel value="users">
+                  <UsersPanel />
+                </Tabs.Panel>
+              )}
+              {hasProfile && (
+                <Tabs.Panel value="profile">
+                  <ProfilePanel user={user} />
+                </Tabs.Panel>
+              )}
+              {hasProfile && (
+                <Tabs.Panel value="activity">
+                  <ActivityPanel />
+                </Tabs.Panel>
+              )}
               <Tabs.Panel value="security">
                 <SecurityPanel user={user} onSetUpTwoFactor={onSetUpTwoFactor} onNewBackupCodes={onNewBackupCodes} />
               </Tabs.Panel>

@@ -18,6 +18,8 @@ export interface ResetPasswordScreenProps {
   notice?: NoticeMessage | null;
   onReset: (email: string) => void;
   onBack: (email: string) => void;
+  /** The code came in an invitation mail (a new staff account), not from a reset request. */
+  invitation?: boolean;
 }
 
 /** Said when the account turns out to have two-step verification: the emailed code alone is not enough. */
@@ -37,7 +39,13 @@ export function resetRequestedText(email: string): string {
   return `If an account exists for ${email}, we sent a code to it.`;
 }
 
-export function ResetPasswordScreen({ email, notice: initialNotice, onReset, onBack }: ResetPasswordScreenProps) {
+export function ResetPasswordScreen({
+  email,
+  notice: initialNotice,
+  onReset,
+  onBack,
+  invitation = false,
+}: ResetPasswordScreenProps) {
   const [code, setCode] = useState('');
   const [secondFactor, setSecondFactor] = useState('');
   /** The core said the account has two-step verification: the field for it shows from then on. */
@@ -162,8 +170,8 @@ export function ResetPasswordScreen({ email, notice: initialNotice, onReset, onB
         <Stack gap="md">
           <TextInput
             ref={refs.code}
-            label="Reset code"
-            description="6 digits, from the most recent email"
+            label={invitation ? 'Invitation code' : 'Reset code'}
+            description={invitation ? '6 digits, from the invitation email' : '6 digits, from the most recent email'}
             inputMode="numeric"
             autoComplete="one-time-code"
             maxLength={12}

@@ -16,11 +16,17 @@ export interface SignInScreenProps {
   notice?: NoticeMessage | null;
   initialError?: AppError | null;
   /** The password was right; `twoFactor` says whether a code, or setting up two-step verification, comes next. */
-  onSignedIn: (user: UserSummary, twoFactor: ChannelOutput<'session.signIn'>['twoFactor']) => void;
+  onSignedIn: (
+    user: UserSummary,
+    twoFactor: ChannelOutput<'session.signIn'>['twoFactor'],
+    mustChangePassword: boolean,
+  ) => void;
   onNotVerified: (email: string, message: string) => void;
   onCreateAccount: () => void;
   /** Goes to the password reset, with the email typed so far. */
   onForgotPassword: (email: string) => void;
+  /** A staff member invited by mail sets their first password with the code: the reset screen, for this email. */
+  onInvitation: (email: string) => void;
 }
 
 export function SignInScreen({
@@ -31,6 +37,7 @@ export function SignInScreen({
   onNotVerified,
   onCreateAccount,
   onForgotPassword,
+  onInvitation,
 }: SignInScreenProps) {
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
@@ -47,6 +54,24 @@ export function SignInScreen({
   useEffect(() => {
     (focusPassword ? passwordRef : emailRef).current?.focus();
   }, [focusPassword]);
+
+  /** The invitation code belongs to one email address: it must be typed first. */
+  function invitation() {
+    if (busy) return;
+    const parsed = emailSchema.safeParse(email);
+    if (!parsed.success) {
+      setShown(null);
+      setFieldErrors({
+        email:
+          email.trim() === ''
+            ? 'Enter the email address your invitation was sent to, then choose I have an invitation code.'
+            : (parsed.error.issues[0]?.message ?? 'Enter a valid email address.'),
+      });
+      emailRef.current?.focus();
+      return;
+    }
+    onInvitation(parsed.data);
+  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -69,7 +94,7 @@ export function SignInScreen({
     const result = await call((api) => api.session.signIn({ email, password }));
     setBusy(false);
     if (result.ok) {
-      onSignedIn(result.value.user, result.value.twoFactor);
+      onSignedIn(result.value.user, result.value.twoFactor, result.value.mustChangePassword);
       return;
     }
     if (result.error.code === 'EMAIL_NOT_VERIFIED') {
@@ -135,6 +160,12 @@ export function SignInScreen({
         <Text size="sm">New to HealthSphere?</Text>
         <Button variant="default" fullWidth onClick={onCreateAccount} disabled={busy}>
           Create an account
+        </Button>
+        <Text size="sm" mt="xs">
+          Invited by your clinic?
+        </Text>
+        <Button variant="default" fullWidth onClick={invitation} disabled={busy}>
+          I have an invitation code
         </Button>
       </Stack>
     </AuthLayout>
