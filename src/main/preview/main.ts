@@ -43,6 +43,12 @@ async function main(): Promise<void> {
     await core.close();
     process.exit(0);
   };
+  // A development server: a stray rejection is reported, and the preview stays up for the page using it.
+  process.on('unhandledRejection', (reason) => {
+    console.error(
+      `HealthSphere preview: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`,
+    );
+  });
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }

@@ -117,7 +117,7 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
       const timer = setTimeout(() => {
         graceTimers.delete(caller.id);
         for (const [token, id] of resumeTokens) if (id === caller.id) resumeTokens.delete(token);
-        void core.forgetCaller(caller.id);
+        core.forgetCaller(caller.id).catch(() => undefined); // the core may be closing; its session then expires
       }, RESUME_GRACE_MS);
       timer.unref();
       graceTimers.set(caller.id, timer);
