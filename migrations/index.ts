@@ -6,6 +6,7 @@ import * as m002 from './002_sign_in_protection';
 import * as m003 from './003_two_factor';
 import * as m004 from './004_profiles_and_administration';
 import * as m005 from './005_avatars';
+import * as m006 from './006_search_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: Array<[string, Migration]> = [
   ['003_two_factor', m003],
   ['004_profiles_and_administration', m004],
   ['005_avatars', m005],
+  ['006_search_indexes', m006],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

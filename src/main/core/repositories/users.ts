@@ -99,3 +99,19 @@ export async function setPassword(
       updated_at: nowMs,
     });
 }
+
+/** `text%` for LIKE, with LIKE's own wildcards in the text taken literally. */
+export function likePrefix(text: string): string {
+  return `${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Matches rows where any of the columns starts with the text, ignoring case. Written as lower(column) LIKE,
+ * which PostgreSQL answers from the text_pattern_ops expression indexes of migration 006.
+ */
+export function startsWithAny(q: Knex.QueryBuilder, columns: string[], text: string): Knex.QueryBuilder {
+  const pattern = likePrefix(text);
+  return q.where((inner) => {
+    for (const column of columns) inner.orWhereRaw(`lower(${column}) LIKE ? ESCAPE '\\'`, [pattern]);
+  });
+}

@@ -6,7 +6,7 @@ import { decrypt, encrypt } from '../crypto/encryption';
 import { DomainError } from '../domain-error';
 import { reencodeAvatar } from '../images';
 import { type ProfileRecord, dateOfBirthLookup, readProfile, writeProfile } from '../repositories/profiles';
-import { type UserRow, findUserById } from '../repositories/users';
+import { type UserRow, findUserById, startsWithAny } from '../repositories/users';
 import type { Handler, HandlerContext } from './handler';
 
 type MedicalView = 'show' | 'redact';
@@ -150,17 +150,15 @@ export const searchPatients: Handler<'patients.search'> = async (ctx, input) => 
   if (/^\d{4}-\d{2}-\d{2}$/.test(input.query)) {
     query.where('profiles.date_of_birth_lookup', dateOfBirthLookup(ctx.keys.phiLookup, input.query));
   } else {
-    const prefix = `${input.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const words = input.query.split(/\s+/);
     query.where((q) => {
-      q.whereILike('users.email', prefix)
-        .orWhereILike('users.first_name', prefix)
-        .orWhereILike('users.last_name', prefix);
+      startsWithAny(q, ['users.email', 'users.first_name', 'users.last_name'], input.query);
       // "Ada Lovelace": first and last name together.
       if (words.length === 2) {
-        q.orWhere((both) =>
-          both.whereILike('users.first_name', `${words[0]}%`).whereILike('users.last_name', `${words[1]}%`),
-        );
+        q.orWhere((both) => {
+          startsWithAny(both, ['users.first_name'], words[0]!);
+          startsWithAny(both, ['users.last_name'], words[1]!);
+        });
       }
     });
   }

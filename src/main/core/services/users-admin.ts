@@ -5,7 +5,7 @@ import { DomainError } from '../domain-error';
 import { invitationMail } from '../mail/templates';
 import { issueCode } from '../repositories/email-codes';
 import { endSession, endSessionsOfUser, openSessionsOfUser } from '../repositories/sessions';
-import { findUserByEmail, findUserById, insertUser, isActive } from '../repositories/users';
+import { findUserByEmail, findUserById, insertUser, isActive, startsWithAny } from '../repositories/users';
 import type { Handler, HandlerContext } from './handler';
 
 /** An invitation stays valid longer than a reset code: the person may read the mail days later. */
@@ -61,15 +61,7 @@ export const listUsers: Handler<'users.list'> = async (ctx, input) => {
     );
   if (input.twoFactor === 'enrolled') query.whereNotNull('two_factor.enabled_at');
   if (input.twoFactor === 'not_enrolled') query.whereNull('two_factor.enabled_at');
-  if (input.search) {
-    const prefix = `${input.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query.where((q) =>
-      q
-        .whereILike('users.email', prefix)
-        .orWhereILike('users.first_name', prefix)
-        .orWhereILike('users.last_name', prefix),
-    );
-  }
+  if (input.search) startsWithAny(query, ['users.email', 'users.first_name', 'users.last_name'], input.search);
   const rows = (await query) as Array<{
     id: number;
     email: string;
