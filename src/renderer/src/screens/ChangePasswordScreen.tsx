@@ -5,7 +5,7 @@ import type { UserSummary } from '../../../shared/schemas';
 import { call, fieldMessages } from '../api';
 import { AuthLayout } from '../components/AuthLayout';
 import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
-import { useFocusOnMount } from '../components/focus';
+import { useFieldErrors, useFocusOnMount } from '../components/focus';
 import { checkNewPassword, NewPasswordInputs, usePasswordPolicy } from '../components/password';
 
 const FIELDS = ['currentPassword', 'newPassword', 'confirmPassword'] as const;
@@ -22,7 +22,6 @@ export function ChangePasswordScreen({ user, onChanged, onSignedOut }: ChangePas
   const [current, setCurrent] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [submitted, setSubmitted] = useState(false);
   const [shown, setShown] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState<'change' | 'signOut' | null>(null);
@@ -32,14 +31,8 @@ export function ChangePasswordScreen({ user, onChanged, onSignedOut }: ChangePas
     newPassword: useRef<HTMLInputElement>(null),
     confirmPassword: useRef<HTMLInputElement>(null),
   };
+  const [fieldErrors, setFieldErrors, showFieldErrors] = useFieldErrors(FIELDS, refs);
   const context = { email: user.email, firstName: user.firstName, lastName: user.lastName };
-
-  function showFieldErrors(errors: FieldErrors): boolean {
-    setFieldErrors(errors);
-    const first = FIELDS.find((field) => errors[field]);
-    if (first) refs[first].current?.focus();
-    return first !== undefined;
-  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -5,7 +5,7 @@ import { registrationSchema } from '../../../shared/schemas';
 import { call, fieldMessages } from '../api';
 import { AuthLayout } from '../components/AuthLayout';
 import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
-import { useFocusOnMount } from '../components/focus';
+import { useFieldErrors, useFocusOnMount } from '../components/focus';
 import { passwordFeedback, usePasswordPolicy } from '../components/password';
 
 const FIELDS = ['email', 'firstName', 'lastName', 'phone', 'password', 'confirmPassword'] as const;
@@ -50,7 +50,6 @@ export interface RegisterScreenProps {
 
 export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
   const [values, setValues] = useState<Values>(EMPTY);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [confirmTouched, setConfirmTouched] = useState(false);
   const [shown, setShown] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -63,6 +62,7 @@ export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
     password: useRef<HTMLInputElement>(null),
     confirmPassword: useRef<HTMLInputElement>(null),
   };
+  const [fieldErrors, setFieldErrors, showFieldErrors] = useFieldErrors(FIELDS, refs);
 
   function update(field: Field, value: string) {
     setValues((current) => ({ ...current, [field]: value }));
@@ -70,12 +70,6 @@ export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
   }
 
   /** Shows the errors beside their fields and focuses the first; returns whether there was one. */
-  function showFieldErrors(errors: FieldErrors): boolean {
-    setFieldErrors(errors);
-    const first = FIELDS.find((field) => errors[field]);
-    if (first) refs[first].current?.focus();
-    return first !== undefined;
-  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

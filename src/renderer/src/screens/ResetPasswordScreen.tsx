@@ -5,7 +5,7 @@ import { emailCodeSchema } from '../../../shared/schemas';
 import { call, fieldMessages } from '../api';
 import { AuthLayout } from '../components/AuthLayout';
 import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
-import { useFocusOnMount } from '../components/focus';
+import { useFieldErrors, useFocusOnMount } from '../components/focus';
 import { Notice, type NoticeMessage } from '../components/Notice';
 import { checkNewPassword, NewPasswordInputs, usePasswordPolicy } from '../components/password';
 
@@ -52,7 +52,6 @@ export function ResetPasswordScreen({
   const [needsSecondFactor, setNeedsSecondFactor] = useState(false);
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [submitted, setSubmitted] = useState(false);
   const [shown, setShown] = useState<ShownError | null>(null);
   const [notice, setNotice] = useState<NoticeMessage | null>(initialNotice ?? null);
@@ -64,18 +63,12 @@ export function ResetPasswordScreen({
     newPassword: useRef<HTMLInputElement>(null),
     confirmPassword: useRef<HTMLInputElement>(null),
   };
+  const [fieldErrors, setFieldErrors, showFieldErrors] = useFieldErrors(FIELDS, refs);
 
   const secondFactorRef = refs.secondFactor;
   useEffect(() => {
     if (needsSecondFactor) secondFactorRef.current?.focus();
   }, [needsSecondFactor, secondFactorRef]);
-
-  function showFieldErrors(errors: FieldErrors): boolean {
-    setFieldErrors(errors);
-    const first = FIELDS.find((field) => errors[field]);
-    if (first) refs[first].current?.focus();
-    return first !== undefined;
-  }
 
   function fail(error: ShownError['error']) {
     if (error.code === 'TWO_FACTOR_REQUIRED') {

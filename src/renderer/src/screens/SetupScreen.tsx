@@ -7,7 +7,7 @@ import { passwordProblem, type PasswordPolicy } from '../../../shared/password-p
 import { call, fieldMessages } from '../api';
 import { AuthLayout } from '../components/AuthLayout';
 import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
-import { useFocusOnMount } from '../components/focus';
+import { useFieldErrors, useFocusOnMount } from '../components/focus';
 import { passwordFeedback, usePasswordPolicy } from '../components/password';
 
 const FIELDS = ['email', 'firstName', 'lastName', 'password', 'confirmPassword'] as const;
@@ -50,7 +50,6 @@ export interface SetupScreenProps {
 
 export function SetupScreen({ onCreated, onAlreadyDone }: SetupScreenProps) {
   const [values, setValues] = useState<Values>(EMPTY);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [confirmTouched, setConfirmTouched] = useState(false);
   const [shown, setShown] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -62,17 +61,11 @@ export function SetupScreen({ onCreated, onAlreadyDone }: SetupScreenProps) {
     password: useRef<HTMLInputElement>(null),
     confirmPassword: useRef<HTMLInputElement>(null),
   };
+  const [fieldErrors, setFieldErrors, showFieldErrors] = useFieldErrors(FIELDS, refs);
 
   function update(field: Field, value: string) {
     setValues((current) => ({ ...current, [field]: value }));
     setFieldErrors((errors) => ({ ...errors, [field]: undefined }));
-  }
-
-  function showFieldErrors(errors: FieldErrors): boolean {
-    setFieldErrors(errors);
-    const first = FIELDS.find((field) => errors[field]);
-    if (first) refs[first].current?.focus();
-    return first !== undefined;
   }
 
   async function submit(event: FormEvent<HTMLFormElement>) {

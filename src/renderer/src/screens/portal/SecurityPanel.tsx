@@ -4,6 +4,7 @@ import { Badge, Button, Card, Group, PasswordInput, Stack, Table, Text, Title, V
 import { useCallback, useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import type { ChannelOutput } from '../../../../shared/contract';
 import type { UserSummary } from '../../../../shared/schemas';
+import { useFieldErrors } from '../../components/focus';
 import { call, fieldMessages } from '../../api';
 import { ErrorAlert, type ShownError } from '../../components/ErrorAlert';
 import { formatDateTime, isoDateTime } from '../../components/format';
@@ -25,7 +26,6 @@ function ChangePasswordCard({ user, onChanged }: { user: UserSummary; onChanged:
   const [current, setCurrent] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [submitted, setSubmitted] = useState(false);
   const [shown, setShown] = useState<ShownError | null>(null);
   const [notice, setNotice] = useState<NoticeMessage | null>(null);
@@ -36,14 +36,8 @@ function ChangePasswordCard({ user, onChanged }: { user: UserSummary; onChanged:
     newPassword: useRef<HTMLInputElement>(null),
     confirmPassword: useRef<HTMLInputElement>(null),
   };
+  const [fieldErrors, setFieldErrors, showFieldErrors] = useFieldErrors(FIELDS, refs);
   const context = { email: user.email, firstName: user.firstName, lastName: user.lastName };
-
-  function showFieldErrors(errors: FieldErrors): boolean {
-    setFieldErrors(errors);
-    const first = FIELDS.find((field) => errors[field]);
-    if (first) refs[first].current?.focus();
-    return first !== undefined;
-  }
 
   function clearField(field: Field) {
     setFieldErrors((errors) => ({ ...errors, [field]: undefined }));
