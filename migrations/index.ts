@@ -7,6 +7,7 @@ import * as m003 from './003_two_factor';
 import * as m004 from './004_profiles_and_administration';
 import * as m005 from './005_avatars';
 import * as m006 from './006_search_indexes';
+import * as m007 from './007_audit_chain';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: Array<[string, Migration]> = [
   ['004_profiles_and_administration', m004],
   ['005_avatars', m005],
   ['006_search_indexes', m006],
+  ['007_audit_chain', m007],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

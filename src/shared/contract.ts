@@ -13,6 +13,14 @@ import {
   userSummarySchema,
 } from './schemas';
 import { securitySettingsSchema } from './settings';
+import {
+  type AuditAction,
+  auditCursorSchema,
+  auditEventSchema,
+  auditFiltersSchema,
+  auditJobSchema,
+  checkpointSchema,
+} from './audit';
 import { medicalUpdateSchema, ownProfileUpdateSchema, profileSchema } from './profile';
 import { ROLES } from './roles';
 
@@ -20,46 +28,7 @@ import { ROLES } from './roles';
 export const CHANNEL_PREFIX = 'hs:';
 
 /** Actions recorded in the audit trail. */
-export const AUDIT_ACTIONS = [
-  'LOGIN',
-  'LOGIN_FAILED',
-  'LOGOUT',
-  'SESSION_LOCKED',
-  'SESSION_UNLOCKED',
-  'SESSION_EXPIRED',
-  'SESSION_ENDED',
-  'ACCOUNT_LOCKED',
-  'ACCOUNT_UNLOCKED',
-  'PASSWORD_CHANGED',
-  'PASSWORD_RESET',
-  'PASSWORD_RESET_REQUESTED',
-  'EMAIL_VERIFIED',
-  'EMAIL_CODE_SENT',
-  'USER_CREATED',
-  'SETTINGS_CHANGED',
-  'TWO_FACTOR_ENROLLMENT_STARTED',
-  'TWO_FACTOR_ENABLED',
-  'TWO_FACTOR_DISABLED',
-  'TWO_FACTOR_RESET',
-  'TWO_FACTOR_VERIFIED',
-  'TWO_FACTOR_FAILED',
-  'BACKUP_CODE_USED',
-  'BACKUP_CODES_REGENERATED',
-  'TEST_MAIL_SENT',
-  'VIEW',
-  'UPDATE',
-  'CREATE',
-  'ROLE_CHANGED',
-  'USER_DEACTIVATED',
-  'USER_REACTIVATED',
-  'PASSWORD_CHANGE_REQUIRED',
-  'REAUTHENTICATED',
-  'RECORD_RESTRICTED',
-  'BREAK_GLASS',
-  'BREAK_GLASS_REVIEWED',
-  'REQUEST_REJECTED',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export { AUDIT_ACTIONS, type AuditAction } from './audit';
 
 /**
  * Who may call a channel:
@@ -620,6 +589,80 @@ export const contract = {
     }),
     access: 'mail.manage',
     audit: { action: 'VIEW', resourceType: 'mail' },
+  }),
+  'audit.search': channel({
+    input: z.strictObject({
+      filters: auditFiltersSchema.default({}),
+      sort: z.enum(['newest', 'oldest']).default('newest'),
+      /** Where the previous page ended (keyset pagination: any depth costs the same). */
+      cursor: auditCursorSchema.nullable().default(null),
+      limit: z.number().int().min(1).max(200).default(50),
+    }),
+    output: z.object({ events: z.array(auditEventSchema), nextCursor: auditCursorSchema.nullable() }),
+    access: 'audit.review',
+    audit: { action: 'VIEW', resourceType: 'audit_trail' },
+  }),
+  'audit.event': channel({
+    input: z.strictObject({ seq: z.number().int().min(1) }),
+    output: z.object({ event: auditEventSchema, macValid: z.boolean() }),
+    access: 'audit.review',
+    audit: { action: 'VIEW', resourceType: 'audit_event' },
+  }),
+  'audit.stats': channel({
+    input: z
+      .strictObject({
+        from: z.number().int().min(0).max(253_402_300_799_999),
+        to: z.number().int().min(0).max(253_402_300_799_999),
+      })
+      .refine((r) => r.from <= r.to && r.to - r.from <= 366 * 24 * 60 * 60_000, {
+        path: ['to'],
+        message: 'Choose a range of at most one year, ending after it starts.',
+      }),
+    output: z.object({
+      /** Per UTC day from `from` to `to`, oldest first, as YYYY-MM-DD. */
+      days: z.array(z.object({ day: z.string(), events: z.number().int(), failedSignIns: z.number().int() })),
+      retentionYears: z.number().int(),
+      totalEvents: z.number().int(),
+      oldestAt: z.number().int().nullable(),
+    }),
+    access: 'audit.review',
+    audit: { action: 'VIEW', resourceType: 'audit_statistics' },
+  }),
+  'audit.startExport': channel({
+    input: z.strictObject({ format: z.enum(['csv', 'json']), filters: auditFiltersSchema.default({}) }),
+    output: auditJobSchema,
+    access: 'audit.review',
+    reauth: true,
+    audit: { action: 'EXPORT', resourceType: 'audit_trail' },
+  }),
+  'audit.startVerify': channel({
+    input: z.strictObject({
+      /** A checkpoint exported earlier (its JSON text): verification then also proves nothing was cut off. */
+      checkpoint: z.string().max(2_000).nullable().default(null),
+    }),
+    output: auditJobSchema,
+    access: 'audit.review',
+    audit: { action: 'AUDIT_VERIFIED', resourceType: 'audit_trail' },
+  }),
+  'audit.job': channel({
+    input: z.strictObject({ id: z.string().regex(/^[0-9a-f]{32}$/) }),
+    output: auditJobSchema,
+    access: 'audit.review',
+    // Watching a progress bar is not activity: the screen still locks when nobody is there.
+    activity: false,
+    audit: { action: 'VIEW', resourceType: 'audit_job' },
+  }),
+  'audit.cancelJob': channel({
+    input: z.strictObject({ id: z.string().regex(/^[0-9a-f]{32}$/) }),
+    output: auditJobSchema,
+    access: 'audit.review',
+    audit: { action: 'UPDATE', resourceType: 'audit_job' },
+  }),
+  'audit.checkpoint': channel({
+    input: empty,
+    output: z.object({ checkpoint: checkpointSchema, text: z.string() }),
+    access: 'audit.review',
+    audit: { action: 'AUDIT_CHECKPOINT', resourceType: 'audit_trail' },
   }),
 } satisfies Record<string, ChannelSpec>;
 

@@ -1,5 +1,6 @@
 // The security settings an admin may change, with their bounds and defaults. The core validates every
 // change against this schema; the admin screen shows the defaults beside the values in force.
+import { MIN_AUDIT_RETENTION_YEARS } from './audit';
 import { z } from 'zod';
 import { ROLES } from './roles';
 
@@ -28,6 +29,8 @@ export const securitySettingsSchema = z.strictObject({
   argon2Iterations: int(2, 10, 2),
   /** How long emergency access to a restricted record lasts. */
   emergencyAccessMinutes: int(5, 24 * 60, 60),
+  /** How long audit events are kept before they may be archived: HIPAA asks six years at least. */
+  auditRetentionYears: int(MIN_AUDIT_RETENTION_YEARS, 100, MIN_AUDIT_RETENTION_YEARS),
   /** Roles whose users must use two-step verification; taken to enrollment right after their password. */
   twoFactorRequiredRoles: z
     .array(z.enum(ROLES))
@@ -58,4 +61,5 @@ export const SECURITY_SETTING_LABELS: Record<keyof SecuritySettings, string> = {
   argon2Iterations: 'Password hashing passes',
   twoFactorRequiredRoles: 'Roles that must use two-step verification',
   emergencyAccessMinutes: 'Emergency access lasts (minutes)',
+  auditRetentionYears: 'Keep audit events at least (years)',
 };

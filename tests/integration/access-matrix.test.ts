@@ -74,11 +74,11 @@ describe.each(ENGINES)('the access matrix on %s', (engine) => {
     if (skip) return;
     const mismatches: string[] = [];
     for (const channel of channels) {
-      const before = (await t.core.db.knex('audit_events').max({ id: 'id' }).first()) as { id: number | null };
+      const before = (await t.core.db.knex('audit_events').max({ id: 'seq' }).first()) as { id: number | null };
       const result = await t.core.dispatch(channel, EXAMPLES[channel], { id: caller });
       const events = (await t.core.db
         .knex('audit_events')
-        .where('id', '>', before.id ?? 0)
+        .where('seq', '>', before.id ?? 0)
         .select('outcome', 'error_code', 'details', 'channel')) as Array<{
         outcome: string;
         error_code: string | null;

@@ -90,7 +90,7 @@ describe.each(ENGINES)('on %s', (engine) => {
 
     const audit = await t.core.db
       .knex('audit_events')
-      .orderBy('id')
+      .orderBy('seq')
       .select('action', 'outcome', 'actor_email', 'error_code');
     expect(audit.map((a) => `${a.action}:${a.outcome}`)).toEqual([
       'USER_CREATED:success',

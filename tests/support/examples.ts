@@ -72,6 +72,19 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
   'users.endSession': { sessionId: 999_999 },
   'reports.securitySummary': {},
   'reports.reviewEmergencyAccess': { id: 1 },
+  'audit.search': {
+    filters: { action: 'LOGIN', outcome: 'success', from: 0, to: 4_102_444_800_000 },
+    sort: 'newest',
+    cursor: null,
+    limit: 20,
+  },
+  'audit.event': { seq: 1 },
+  'audit.stats': { from: 1_767_225_600_000, to: 1_769_817_600_000 },
+  'audit.startExport': { format: 'csv', filters: { outcome: 'denied' } },
+  'audit.startVerify': { checkpoint: null },
+  'audit.job': { id: '0123456789abcdef0123456789abcdef' },
+  'audit.cancelJob': { id: '0123456789abcdef0123456789abcdef' },
+  'audit.checkpoint': {},
   'profile.setAvatar': {
     image:
       'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',

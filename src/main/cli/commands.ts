@@ -1,11 +1,14 @@
 // The commands of healthsphere-admin. Exit status: 0 done, 1 refused or failed, 2 wrong usage.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type AuditFilters, auditFiltersSchema, checkpointSchema } from '../../shared/audit';
 import { emailSchema, personNameSchema } from '../../shared/schemas';
 import { startCore } from '../core';
 import { ConfigError, loadConfig } from '../core/config';
 import { migrateToLatest, openDatabase } from '../core/db/connection';
 import { DomainError } from '../core/domain-error';
 import { silentLogger } from '../core/log';
+import { ArchiveRefused } from '../core/audit/audit-archive';
 import { ERROR_MESSAGES } from '../../shared/errors';
 
 export interface CliIo {
@@ -22,6 +25,16 @@ Commands:
   create-admin   Create a verified administrator account.
                    --email E --first-name F --last-name L --password-stdin
                  The password is read from standard input, never from the command line.
+
+  audit verify   Recompute the audit chain; exit 1 and name the first altered event if it does not verify.
+                   [--checkpoint FILE]  also prove the trail still reaches a checkpoint kept elsewhere
+  audit checkpoint   Print a signed checkpoint of the trail (keep it off this machine).
+                   [--out FILE]
+  audit export   Write the trail to a file.
+                   --out FILE [--format csv|json] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                   [--action A] [--outcome success|failure|denied] [--user EMAIL] [--patient ID|EMAIL]
+  audit archive  Move events older than the retention period (6 years at least) to a verified JSON file,
+                 then remove them from the database.  --before YYYY-MM-DD --out FILE
 
 The database and data folder come from HEALTHSPHERE_DATA_DIR / HEALTHSPHERE_DATABASE_URL, as for the app.
 `;
@@ -112,7 +125,193 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         await core.close();
       }
     }
+    case 'audit':
+      return runAudit(rest, io, config, say, fail);
     default:
       return fail(`unknown command "${command}".\n\n${USAGE}`, 2);
+  }
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A calendar date as UTC epoch milliseconds: its first or its last millisecond. */
+function dateMs(text: string, end: boolean): number | null {
+  if (!DATE.test(text)) return null;
+  const ms = Date.parse(`${text}T00:00:00.000Z`);
+  return Number.isNaN(ms) ? null : end ? ms + 24 * 60 * 60_000 - 1 : ms;
+}
+
+function progressTo(stream: NodeJS.WritableStream, label: string) {
+  let last = 0;
+  return (processed: number, total: number) => {
+    const now = Date.now();
+    if (now - last < 1000) return;
+    last = now;
+    stream.write(`${label}: ${processed.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events\n`);
+  };
+}
+
+async function runAudit(
+  argv: string[],
+  io: CliIo,
+  config: ReturnType<typeof loadConfig>,
+  say: (text: string) => void,
+  fail: (text: string, status?: number) => number,
+): Promise<number> {
+  const [sub, ...rest] = argv;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        checkpoint: { type: 'string' },
+        out: { type: 'string' },
+        format: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        before: { type: 'string' },
+        action: { type: 'string' },
+        outcome: { type: 'string' },
+        user: { type: 'string' },
+        patient: { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    return fail(`${(err as Error).message}\n\n${USAGE}`, 2);
+  }
+  const str = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+
+  switch (sub) {
+    case 'verify': {
+      let checkpoint = null;
+      const file = str('checkpoint');
+      if (file) {
+        let parsed: unknown = null;
+        try {
+          parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch {
+          parsed = null;
+        }
+        const result = checkpointSchema.safeParse(parsed);
+        if (!result.success) return fail(`--checkpoint: ${file} is not a HealthSphere audit checkpoint.`, 2);
+        checkpoint = result.data;
+      }
+      return withCore(config, async (core) => {
+        const v = await core.admin.verifyAudit(checkpoint, progressTo(io.stderr, 'verified'));
+        if (v.ok) {
+          say(
+            v.checked === 0
+              ? 'The audit trail is empty: nothing to verify.'
+              : `Verified ${v.checked.toLocaleString('en-US')} event${v.checked === 1 ? '' : 's'} (#${v.firstSeq} to #${v.lastSeq}): the chain is intact.` +
+                  (checkpoint ? ` It still reaches checkpoint #${checkpoint.seq}.` : ''),
+          );
+          return 0;
+        }
+        return fail(describeProblem(v.problem, v.firstBadSeq));
+      });
+    }
+    case 'checkpoint':
+      return withCore(config, async (core) => {
+        const point = await core.admin.checkpointAudit();
+        const text = `${JSON.stringify(point, null, 2)}\n`;
+        const out = str('out');
+        if (out) {
+          fs.writeFileSync(out, text, { mode: 0o600, flag: 'wx' });
+          say(`Wrote checkpoint #${point.seq} to ${out}. Keep a copy off this machine.`);
+        } else io.stdout.write(text);
+        return 0;
+      });
+    case 'export': {
+      const out = str('out');
+      if (!out) return fail('give the file to write with --out.', 2);
+      const format = str('format') ?? (out.endsWith('.json') ? 'json' : 'csv');
+      if (format !== 'csv' && format !== 'json') return fail('--format: csv or json.', 2);
+      const raw: Record<string, unknown> = {
+        action: str('action'),
+        outcome: str('outcome'),
+        actor: str('user'),
+        patient: str('patient'),
+      };
+      for (const [key, end] of [
+        ['from', false],
+        ['to', true],
+      ] as const) {
+        const text = str(key);
+        if (text === undefined) continue;
+        const ms = dateMs(text, end);
+        if (ms === null) return fail(`--${key}: a date as YYYY-MM-DD.`, 2);
+        raw[key] = ms;
+      }
+      const filters = auditFiltersSchema.safeParse(
+        Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
+      );
+      if (!filters.success)
+        return fail(`${filters.error.issues[0]!.path.join('.')}: ${filters.error.issues[0]!.message}`, 2);
+      if (fs.existsSync(out)) return fail(`${out} exists already; choose a new file.`);
+      return withCore(config, async (core) => {
+        const written = await core.admin.exportAudit(
+          { format, filters: filters.data as AuditFilters, file: out },
+          progressTo(io.stderr, 'exported'),
+        );
+        say(
+          `Exported ${written.events.toLocaleString('en-US')} events to ${out} (${written.bytes.toLocaleString('en-US')} bytes).`,
+        );
+        return 0;
+      });
+    }
+    case 'archive': {
+      const out = str('out');
+      const before = dateMs(str('before') ?? '', false);
+      if (!out || before === null) return fail('give --before YYYY-MM-DD and --out FILE.', 2);
+      return withCore(config, async (core) => {
+        try {
+          const done = await core.admin.archiveAudit({ before, file: out }, progressTo(io.stderr, 'archived'));
+          if (!done) {
+            say('No event is both before that date and older than the retention period: nothing was archived.');
+            return 0;
+          }
+          say(
+            `Archived ${done.events.toLocaleString('en-US')} events (through #${done.throughSeq}) to ${done.file}, ` +
+              `sha256 ${done.sha256}. Keep the file; the events are no longer in the database.`,
+          );
+          return 0;
+        } catch (err) {
+          if (err instanceof ArchiveRefused) return fail(`archive refused: ${err.message}`);
+          throw err;
+        }
+      });
+    }
+    default:
+      return fail(`unknown audit command "${sub ?? ''}".\n\n${USAGE}`, 2);
+  }
+}
+
+function describeProblem(problem: string | null, seq: number | null): string {
+  switch (problem) {
+    case 'changed':
+      return `the audit trail was altered: event #${seq} was changed, inserted or reordered (the first that does not verify).`;
+    case 'missing':
+      return `the audit trail was altered: event #${seq} is missing.`;
+    case 'truncated':
+      return `the audit trail was cut short: it ends before the checkpoint; events from #${seq} on are gone.`;
+    case 'checkpoint_invalid':
+      return 'the checkpoint file is not signed by this installation (or was edited).';
+    case 'archive_invalid':
+      return `the archive record through event #${seq} was altered.`;
+    default:
+      return 'the audit trail does not verify.';
+  }
+}
+
+async function withCore(
+  config: ReturnType<typeof loadConfig>,
+  task: (core: Awaited<ReturnType<typeof startCore>>) => Promise<number>,
+): Promise<number> {
+  const core = await startCore({ config, log: silentLogger, sendMail: false });
+  try {
+    return await task(core);
+  } finally {
+    await core.close();
   }
 }

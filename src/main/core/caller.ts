@@ -4,6 +4,8 @@
 export interface Caller {
   /** Stable for the life of one renderer: e.g. `window:3` or `preview:7f2c…`. */
   id: string;
+  /** The network address of a browser-preview connection; none for an Electron window. */
+  ipAddress?: string;
 }
 
 /** The machine and OS account the app runs under, recorded with every audit event. */

@@ -5,8 +5,8 @@ import type { Knex } from 'knex';
 import { type AuditAction, type ChannelName, type ChannelSpec, contract, isChannelName } from '../../shared/contract';
 import { type ErrorCode, type Result, errorResult } from '../../shared/errors';
 import { hasPermission } from '../../shared/roles';
-import { type AuditEvent, type AuditOutcome, type AuditStamp, writeAuditEvent } from './audit/audit-writer';
-import type { Caller } from './caller';
+import { AuditBatch, type AuditEvent, type AuditOutcome, type AuditStamp, writeAuditEvent } from './audit/audit-writer';
+import { type Caller, type Workstation, describeWorkstation } from './caller';
 import type { Clock } from './clock';
 import { keyedHash } from './crypto/hmac';
 import type { DerivedKeys } from './crypto/keys';
@@ -44,7 +44,7 @@ export interface DispatchDeps {
   keys: DerivedKeys;
   registry: SessionRegistry;
   handlers: Handlers;
-  workstation: string;
+  workstation: Workstation;
   appVersion: string;
   log: Logger;
   /** Called after a transaction that queued mail commits. */
@@ -80,13 +80,22 @@ function fieldErrors(
 export function createDispatch(deps: DispatchDeps) {
   const { knex, clock, keys, registry, handlers, log } = deps;
 
-  function stamp(): AuditStamp {
-    return { nowMs: clock.nowMs(), workstation: deps.workstation, appVersion: deps.appVersion };
+  const workstationLabel = describeWorkstation(deps.workstation);
+
+  function stamp(caller?: Caller): AuditStamp {
+    return {
+      nowMs: clock.nowMs(),
+      workstation: deps.workstation.hostname,
+      osUser: deps.workstation.osUser,
+      ipAddress: caller?.ipAddress ?? null,
+      appVersion: deps.appVersion,
+      chainKey: keys.auditChain,
+    };
   }
 
-  async function auditAlone(event: AuditEvent): Promise<void> {
+  async function auditAlone(event: AuditEvent, caller?: Caller): Promise<void> {
     try {
-      await knex.transaction((trx) => writeAuditEvent(trx, stamp(), event));
+      await knex.transaction((trx) => writeAuditEvent(trx, stamp(caller), event));
     } catch (err) {
       log.error('could not write an audit event', {
         action: event.action,
@@ -169,12 +178,15 @@ export function createDispatch(deps: DispatchDeps) {
 
   async function dispatch(channel: unknown, payload: unknown, caller: Caller): Promise<Result<unknown>> {
     if (!isChannelName(channel)) {
-      await auditAlone({
-        action: 'REQUEST_REJECTED',
-        outcome: 'denied',
-        errorCode: 'UNKNOWN_CHANNEL',
-        details: { channel: typeof channel === 'string' ? channel.slice(0, 64) : typeof channel },
-      });
+      await auditAlone(
+        {
+          action: 'REQUEST_REJECTED',
+          outcome: 'denied',
+          errorCode: 'UNKNOWN_CHANNEL',
+          details: { channel: typeof channel === 'string' ? channel.slice(0, 64) : typeof channel },
+        },
+        caller,
+      );
       return errorResult('UNKNOWN_CHANNEL');
     }
     const spec: ChannelSpec = contract[channel];
@@ -190,15 +202,18 @@ export function createDispatch(deps: DispatchDeps) {
       extra?: Partial<AuditEvent>,
       retryAfterSeconds?: number,
     ) => {
-      await auditAlone({
-        ...base,
-        action: spec.audit.onFailure ?? spec.audit.action,
-        outcome: DENIED_CODES.has(code) ? 'denied' : 'failure',
-        errorCode: code,
-        ...(session ? { actor: actorOf(session), sessionHash: auditSessionRef(session.tokenHash) } : {}),
-        ...extra,
-        ...(fields ? { details: { ...(extra?.details ?? {}), fields: Object.keys(fields).join(',') } } : {}),
-      });
+      await auditAlone(
+        {
+          ...base,
+          action: spec.audit.onFailure ?? spec.audit.action,
+          outcome: DENIED_CODES.has(code) ? 'denied' : 'failure',
+          errorCode: code,
+          ...(session ? { actor: actorOf(session), sessionHash: auditSessionRef(session.tokenHash) } : {}),
+          ...extra,
+          ...(fields ? { details: { ...(extra?.details ?? {}), fields: Object.keys(fields).join(',') } } : {}),
+        },
+        caller,
+      );
       return errorResult(code, fields, retryAfterSeconds);
     };
 
@@ -250,13 +265,17 @@ export function createDispatch(deps: DispatchDeps) {
           ? auditSessionRef(session.tokenHash)
           : null,
       resourceId: subject.resourceId ?? null,
+      patientId: subject.patientId ?? null,
+      dataCategory: subject.dataCategory ?? null,
+      reason: subject.reason ?? null,
       details: subject.details,
     });
 
     let outcome: { result: Result<unknown>; auditOutcome: AuditOutcome } | undefined;
     try {
       outcome = await knex.transaction(async (trx) => {
-        const s = stamp();
+        const s = stamp(caller);
+        const batch = new AuditBatch(s);
         if (session && resolved.state === 'active' && spec.activity !== false)
           await touchSession(trx, session.id, s.nowMs);
         const ctx: HandlerContext = {
@@ -267,8 +286,8 @@ export function createDispatch(deps: DispatchDeps) {
           session,
           sessionLocked: resolved.state === 'locked',
           settings,
-          workstation: deps.workstation,
-          audit: (event) => writeAuditEvent(trx, s, { actor: session ? actorOf(session) : undefined, ...event }),
+          workstation: workstationLabel,
+          audit: async (event) => batch.add({ actor: session ? actorOf(session) : undefined, ...event }),
           setAuditSubject: (next) => {
             subject = { ...subject, ...next };
           },
@@ -281,13 +300,14 @@ export function createDispatch(deps: DispatchDeps) {
         const handler = handlers[channel] as (ctx: HandlerContext, input: unknown) => Promise<unknown>;
         const value = await handler(ctx, input);
         if (isCommittedFailure(value)) {
-          await writeAuditEvent(trx, s, {
+          batch.add({
             ...base,
             ...auditFields(),
             action: spec.audit.onFailure ?? spec.audit.action,
             outcome: 'failure',
             errorCode: value.code,
           });
+          await batch.flush(trx);
           return {
             result: errorResult(value.code, value.fields, value.retryAfterSeconds),
             auditOutcome: 'failure' as const,
@@ -295,7 +315,8 @@ export function createDispatch(deps: DispatchDeps) {
         }
         // The output schema strips whatever a handler returned beyond the contract.
         const output = spec.output.parse(value);
-        await writeAuditEvent(trx, s, { ...base, ...auditFields(), outcome: 'success' });
+        batch.add({ ...base, ...auditFields(), outcome: 'success' });
+        await batch.flush(trx);
         return { result: { ok: true as const, value: output }, auditOutcome: 'success' as const };
       });
     } catch (err) {

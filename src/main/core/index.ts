@@ -2,8 +2,14 @@
 // the browser preview and the tests all start it here and reach the domain only through dispatch.
 import os from 'node:os';
 import type { Result } from '../../shared/errors';
-import type { AuditStamp } from './audit/audit-writer';
-import { type Caller, type Workstation, describeWorkstation } from './caller';
+import path from 'node:path';
+import type { AuditFilters, Checkpoint, Verification } from '../../shared/audit';
+import { type ArchiveResult, archiveTrail } from './audit/audit-archive';
+import { AuditJobs, exportTrail, verifyTrail } from './audit/audit-jobs';
+import { type AuditEvent, type AuditStamp, createCheckpoint, writeAuditEvent } from './audit/audit-writer';
+import { sealUnsealedEvents } from './audit/legacy-events';
+import { auditTrailHandlers } from './services/audit-trail';
+import type { Caller, Workstation } from './caller';
 import { type Clock, systemClock } from './clock';
 import type { CoreConfig } from './config';
 import { type KeyProtector, deriveKeys, loadDataKey } from './crypto/keys';
@@ -78,6 +84,17 @@ export interface Core {
   /** Operations of the admin command line, which is not a renderer and so does not go through dispatch. */
   readonly admin: {
     createStaffAccount(account: StaffAccount): Promise<number>;
+    /** Verifies the audit chain (and a checkpoint, when given); records AUDIT_VERIFIED. */
+    verifyAudit(checkpoint: Checkpoint | null, onProgress?: Progress): Promise<Verification>;
+    /** Signs a checkpoint of the trail as it stands; records AUDIT_CHECKPOINT. */
+    checkpointAudit(): Promise<Checkpoint>;
+    /** Writes the filtered trail to a file; records EXPORT. */
+    exportAudit(
+      request: { format: 'csv' | 'json'; filters: AuditFilters; file: string },
+      onProgress?: Progress,
+    ): Promise<{ events: number; bytes: number }>;
+    /** Archives events older than the retention period and `before`; null when none are. */
+    archiveAudit(request: { before: number; file: string }, onProgress?: Progress): Promise<ArchiveResult | null>;
   };
 }
 
@@ -95,13 +112,13 @@ async function backfillGuardKeys(db: Database, keys: ReturnType<typeof deriveKey
   }
 }
 
+type Progress = (processed: number, total: number) => void;
+
 export async function startCore(options: CoreOptions): Promise<Core> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? consoleLogger;
-  const workstation = describeWorkstation(
-    options.workstation ?? { hostname: os.hostname(), osUser: os.userInfo().username },
-  );
+  const workstation = options.workstation ?? { hostname: os.hostname(), osUser: os.userInfo().username };
   const keys = deriveKeys(
     loadDataKey({ dataDir: config.dataDir, masterKey: config.masterKey, protector: options.keyProtector }),
   );
@@ -113,6 +130,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     throw err;
   }
   await backfillGuardKeys(db, keys);
+  const stamp = (): AuditStamp => ({
+    nowMs: clock.nowMs(),
+    workstation: workstation.hostname,
+    osUser: workstation.osUser,
+    ipAddress: null,
+    appVersion: config.appVersion,
+    chainKey: keys.auditChain,
+  });
+  await sealUnsealedEvents(db.knex, keys.auditChain);
   prepareDummyHash();
   const mail = new MailSender(db.knex, keys.outbox, config.smtpUrl, clock, log);
   if (options.sendMail !== false) mail.start();
@@ -125,6 +151,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     warnings: options.warnings ?? [],
   });
   const twoFactor = twoFactorHandlers(registry);
+  const jobs = new AuditJobs(clock, path.join(config.dataDir, 'exports'));
+  const record = async (event: AuditEvent) => {
+    try {
+      await db.knex.transaction((trx) => writeAuditEvent(trx, stamp(), event));
+    } catch (err) {
+      log.error('could not write an audit event', { action: event.action, reason: (err as Error).name });
+    }
+  };
+  const target = { dataDir: config.dataDir, databaseUrl: config.databaseUrl };
+  const auditKeys = { chainKey: keys.auditChain, signatureKey: keys.auditSignature };
+  const auditTrail = auditTrailHandlers({ knex: db.knex, jobs, target, record });
   const handlers: Handlers = {
     'account.register': register,
     'account.verifyEmail': verifyEmail,
@@ -177,6 +214,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'users.endSession': endUserSession,
     'reports.securitySummary': securitySummary,
     'reports.reviewEmergencyAccess': reviewEmergencyAccess,
+    ...auditTrail,
   };
   const { dispatch, forgetCaller, recordUntrustedCall } = createDispatch({
     knex: db.knex,
@@ -190,7 +228,6 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     settings,
     onMailQueued: () => void mail.kick(),
   });
-  const stamp = (): AuditStamp => ({ nowMs: clock.nowMs(), workstation, appVersion: config.appVersion });
 
   return {
     db,
@@ -199,12 +236,80 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     forgetCaller,
     recordUntrustedCall,
     async close() {
+      await jobs.close();
       await mail.stop();
       await db.knex.destroy();
     },
     admin: {
       createStaffAccount: async (account) =>
         createStaffAccount(db.knex, stamp, await settings.security(), keys, account),
+      verifyAudit: async (checkpoint, onProgress = () => {}) => {
+        const verification = await verifyTrail(db.knex, target, auditKeys, checkpoint, onProgress).result;
+        await record({
+          action: 'AUDIT_VERIFIED',
+          outcome: verification.ok ? 'success' : 'failure',
+          channel: 'cli.audit-verify',
+          resourceType: 'audit_trail',
+          details: {
+            checked: verification.checked,
+            firstBadSeq: verification.firstBadSeq,
+            problem: verification.problem,
+            checkpointSeq: verification.checkpointSeq,
+          },
+        });
+        return verification;
+      },
+      checkpointAudit: () =>
+        db.knex.transaction(async (trx) => {
+          const point = await createCheckpoint(trx, keys.auditSignature, clock.nowMs(), null);
+          await writeAuditEvent(trx, stamp(), {
+            action: 'AUDIT_CHECKPOINT',
+            outcome: 'success',
+            channel: 'cli.audit-checkpoint',
+            resourceType: 'audit_trail',
+            resourceId: point.seq,
+          });
+          return point;
+        }),
+      exportAudit: async (request, onProgress = () => {}) => {
+        const written = await exportTrail(
+          db.knex,
+          target,
+          {
+            format: request.format,
+            filters: request.filters,
+            path: request.file,
+            header: {
+              format: 'healthsphere-audit-export',
+              version: 1,
+              createdAt: new Date(clock.nowMs()).toISOString(),
+              filters: request.filters,
+            },
+          },
+          onProgress,
+        ).result;
+        await record({
+          action: 'EXPORT',
+          outcome: 'success',
+          channel: 'cli.audit-export',
+          resourceType: 'audit_trail',
+          details: { format: request.format, events: written.events },
+        });
+        return written;
+      },
+      archiveAudit: async (request, onProgress) =>
+        archiveTrail(
+          db.knex,
+          target,
+          auditKeys,
+          {
+            before: request.before,
+            retentionYears: (await settings.security()).auditRetentionYears,
+            file: request.file,
+            stamp,
+          },
+          onProgress,
+        ),
     },
   };
 }

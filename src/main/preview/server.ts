@@ -8,6 +8,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { errorResult } from '../../shared/errors';
 import type { Core } from '../core';
+import type { Caller } from '../core/caller';
 import { contentSecurityPolicy } from '../shell/csp';
 import { PREVIEW_OUT } from './build';
 
@@ -92,13 +93,13 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
       resumeTokens.delete(resume);
     }
     if (!callerId) return reject();
-    const caller = { id: callerId };
+    const caller = { id: callerId, ipAddress: req.socket.remoteAddress };
     clearTimeout(graceTimers.get(caller.id));
     graceTimers.delete(caller.id);
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, caller));
   });
 
-  function attach(ws: WebSocket, caller: { id: string }) {
+  function attach(ws: WebSocket, caller: Caller) {
     const resume = randomBytes(24).toString('base64url');
     resumeTokens.set(resume, caller.id);
     ws.send(JSON.stringify({ type: 'hello', resume }));

@@ -28,6 +28,10 @@ export interface DerivedKeys {
   phi: Buffer;
   /** HMAC key for the searchable form of a date of birth. */
   phiLookup: Buffer;
+  /** HMAC key of the audit chain: each event's MAC. */
+  auditChain: Buffer;
+  /** HMAC key that signs audit checkpoints and archive records. */
+  auditSignature: Buffer;
 }
 
 const KEY_BYTES = 32;
@@ -97,5 +101,7 @@ export function deriveKeys(dataKey: Buffer): DerivedKeys {
     backupCode: derive('backup-code/v1'),
     phi: derive('phi/v1'),
     phiLookup: derive('phi-lookup/v1'),
+    auditChain: derive('audit-chain/v1'),
+    auditSignature: derive('audit-signature/v1'),
   };
 }

@@ -52,6 +52,11 @@ export interface HandlerContext {
     resourceId?: string | number | null;
     /** The keyed hash of a session this request created. */
     sessionTokenHash?: string;
+    /** The patient whose information the request touched, and which kind of information. */
+    patientId?: number | null;
+    dataCategory?: string | null;
+    /** The reason the person gave (emergency access). */
+    reason?: string | null;
     details?: AuditEvent['details'];
   }): void;
   /** Queues a mail in this transaction; it is sent once the transaction commits. */

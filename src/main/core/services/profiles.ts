@@ -68,11 +68,9 @@ async function clinicalView(ctx: HandlerContext, patient: UserRow): Promise<Prof
   const limited = record.restricted && until === null;
   ctx.setAuditSubject({
     resourceId: patient.id,
-    details: {
-      patientId: patient.id,
-      dataCategory: limited ? 'name' : 'demographics,medical',
-      ...(until !== null ? { emergencyAccess: true } : {}),
-    },
+    patientId: patient.id,
+    dataCategory: limited ? 'name' : 'demographics,medical',
+    details: until !== null ? { emergencyAccess: true } : undefined,
   });
   return toProfile(patient, record, { medical: 'show', limited, emergencyAccessUntil: until });
 }
@@ -217,9 +215,9 @@ export const updateMedical: Handler<'patients.updateMedical'> = async (ctx, inpu
   );
   const view = await clinicalView(ctx, patient);
   ctx.setAuditSubject({
+    patientId: patient.id,
+    dataCategory: 'medical',
     details: {
-      patientId: patient.id,
-      dataCategory: 'medical',
       fields: Object.keys(input)
         .filter((k) => k !== 'patientId')
         .join(','),
@@ -237,7 +235,7 @@ export const setRestricted: Handler<'patients.setRestricted'> = async (ctx, inpu
     { restricted: { value: input.restricted, by: ctx.session!.user.id } },
     ctx.nowMs,
   );
-  ctx.setAuditSubject({ resourceId: patient.id, details: { patientId: patient.id, restricted: input.restricted } });
+  ctx.setAuditSubject({ resourceId: patient.id, patientId: patient.id, details: { restricted: input.restricted } });
   return { restricted: input.restricted };
 };
 
@@ -254,7 +252,7 @@ export const breakGlass: Handler<'patients.breakGlass'> = async (ctx, input) => 
     started_at: ctx.nowMs,
     expires_at: expiresAt,
   });
-  ctx.setAuditSubject({ resourceId: patient.id, details: { patientId: patient.id, reason: input.reason, expiresAt } });
+  ctx.setAuditSubject({ resourceId: patient.id, patientId: patient.id, reason: input.reason, details: { expiresAt } });
   return { expiresAt };
 };
 
@@ -265,7 +263,7 @@ export const getUserProfile: Handler<'users.get'> = async (ctx, input) => {
   const record = await readProfile(ctx.trx, ctx.keys, user.id);
   ctx.setAuditSubject({
     resourceId: user.id,
-    details: user.role === 'patient' ? { patientId: user.id, dataCategory: 'demographics' } : {},
+    ...(user.role === 'patient' ? { patientId: user.id, dataCategory: 'demographics' } : {}),
   });
   return toProfile(user, record, { medical: 'redact', limited: false, emergencyAccessUntil: null });
 };
@@ -303,7 +301,7 @@ export const getAvatar: Handler<'profile.getAvatar'> = async (ctx, input) => {
       if (record.restricted && (await activeEmergencyAccess(ctx, userId)) === null) throw new DomainError('FORBIDDEN');
     }
     if (target.role === 'patient')
-      ctx.setAuditSubject({ resourceId: userId, details: { patientId: userId, dataCategory: 'photo' } });
+      ctx.setAuditSubject({ resourceId: userId, patientId: userId, dataCategory: 'photo' });
   }
   const row = (await ctx.trx('avatars').where({ user_id: userId }).first('png_enc')) as { png_enc: string } | undefined;
   return { avatar: row ? `data:image/png;base64,${decrypt(ctx.keys.phi, row.png_enc, AVATAR_CONTEXT(userId))}` : null };

@@ -99,7 +99,10 @@ export const accountActivity: Handler<'account.activity'> = async (ctx) => {
     .trx('audit_events')
     .where({ actor_user_id: ctx.session!.user.id })
     .whereNotIn('action', ['VIEW'])
-    .orderBy('id', 'desc')
+    .orderBy([
+      { column: 'occurred_at', order: 'desc' },
+      { column: 'seq', order: 'desc' },
+    ])
     .limit(20)
     .select('occurred_at', 'action', 'outcome', 'workstation')) as Array<{
     occurred_at: number;
