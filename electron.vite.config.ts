@@ -39,7 +39,11 @@ export default defineConfig({
       // package.json "dependencies" (knex, better-sqlite3, argon2, ...) stay in node_modules; native modules must.
       externalizeDeps: true,
       rolldownOptions: {
-        input: { index: resolve(root, 'src/main/index.ts') },
+        // The audit worker is its own entry: worker threads load it by file name (out/main/audit-worker.js).
+        input: {
+          index: resolve(root, 'src/main/index.ts'),
+          'audit-worker': resolve(root, 'src/main/core/audit/audit-worker.ts'),
+        },
         output: { format: 'cjs' },
       },
     },
