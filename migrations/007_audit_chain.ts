@@ -92,9 +92,10 @@ export async function up(knex: Knex): Promise<void> {
     await knex.raw(`
       CREATE FUNCTION healthsphere_audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_events'
-           AND OLD.seq <= (SELECT coalesce(max(through_seq), 0) FROM audit_archives) THEN
-          RETURN OLD;
+        IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_events' AND TG_LEVEL = 'ROW' THEN
+          IF OLD.seq <= (SELECT coalesce(max(through_seq), 0) FROM audit_archives) THEN
+            RETURN OLD;
+          END IF;
         END IF;
         RAISE EXCEPTION 'the audit trail cannot be changed: % on % refused', TG_OP, TG_TABLE_NAME
           USING ERRCODE = 'insufficient_privilege';

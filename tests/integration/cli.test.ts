@@ -104,4 +104,44 @@ describe('healthsphere-admin', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('HEALTHSPHERE_DATABASE_URL');
   });
+
+  it('verifies the audit trail, writes a checkpoint, exports, and catches a row changed in the sqlite3 shell', () => {
+    const verified = admin(['audit', 'verify']);
+    expect(verified.stderr).not.toMatch(/healthsphere-admin:/);
+    expect(verified.status).toBe(0);
+    expect(verified.stdout).toMatch(/Verified \d+ events \(#1 to #\d+\): the chain is intact\./);
+
+    const checkpointFile = path.join(dataDir, 'checkpoint.json');
+    const checkpoint = admin(['audit', 'checkpoint', '--out', checkpointFile]);
+    expect(checkpoint.status).toBe(0);
+    const seq = JSON.parse(fs.readFileSync(checkpointFile, 'utf8')).seq as number;
+    expect(admin(['audit', 'verify', '--checkpoint', checkpointFile]).stdout).toContain(
+      `It still reaches checkpoint #${seq}.`,
+    );
+
+    const csv = path.join(dataDir, 'audit.csv');
+    const exported = admin(['audit', 'export', '--out', csv, '--action', 'USER_CREATED']);
+    expect(exported.status).toBe(0);
+    expect(exported.stdout).toMatch(/Exported 1 event to/);
+    expect(fs.readFileSync(csv, 'utf8')).toContain('USER_CREATED');
+    expect(admin(['audit', 'export', '--out', csv]).status).toBe(1); // never overwrites
+    expect(admin(['audit', 'export', '--out', 'x.csv', '--from', '2026-02-30x']).status).toBe(2);
+
+    // The trigger refuses the change; someone who drops it first gets it past the database, not past verify.
+    const db = path.join(dataDir, 'healthsphere.db');
+    const refused = spawnSync('sqlite3', [db, "UPDATE audit_events SET outcome = 'failure' WHERE seq = 1"], {
+      encoding: 'utf8',
+    });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('the audit trail cannot be changed');
+    const tampered = spawnSync(
+      'sqlite3',
+      [db, "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor_email = 'x@y' WHERE seq = 2;"],
+      { encoding: 'utf8' },
+    );
+    expect(tampered.status).toBe(0);
+    const caught = admin(['audit', 'verify']);
+    expect(caught.status).toBe(1);
+    expect(caught.stderr).toContain('event #2 was changed');
+  });
 });

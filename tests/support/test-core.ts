@@ -34,28 +34,45 @@ export interface TestCore {
   core: Core;
   clock: ManualClock;
   dataDir: string;
+  /** The data key this core runs with (tests derive the audit keys from it). */
+  masterKey: Buffer;
+  /** The PostgreSQL database's URL, to start a second workstation on it; undefined on SQLite. */
+  databaseUrl?: string;
   stop(): Promise<void>;
 }
 
-export async function startTestCore(engine: Engine, options: { smtpUrl?: string } = {}): Promise<TestCore> {
+export async function startTestCore(
+  engine: Engine,
+  options: {
+    smtpUrl?: string;
+    /** Another workstation on the same PostgreSQL database (with the same key). */
+    sameDatabaseAs?: TestCore;
+    hostname?: string;
+  } = {},
+): Promise<TestCore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-core-'));
-  const clock = new ManualClock(Date.now());
+  const clock = options.sameDatabaseAs?.clock ?? new ManualClock(Date.now());
+  const masterKey = options.sameDatabaseAs?.masterKey ?? randomBytes(32);
+  const databaseUrl =
+    options.sameDatabaseAs?.databaseUrl ?? (engine === 'postgres' ? await createPostgresDatabase() : undefined);
   const core = await startCore({
     config: {
       dataDir,
-      databaseUrl: engine === 'postgres' ? await createPostgresDatabase() : undefined,
+      databaseUrl,
       smtpUrl: options.smtpUrl,
-      masterKey: randomBytes(32),
+      masterKey,
       appVersion: APP_VERSION,
     },
     clock,
     log: silentLogger,
-    workstation: { hostname: 'test-host', osUser: 'tester' },
+    workstation: { hostname: options.hostname ?? 'test-host', osUser: 'tester' },
   });
   return {
     core,
     clock,
     dataDir,
+    masterKey,
+    databaseUrl,
     stop: async () => {
       await core.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
