@@ -1,17 +1,31 @@
 // Issue 6 on SQLite and PostgreSQL: the audit chain, the triggers that guard it, verification that names the first
 // altered event, checkpoints against truncation, the admin's search, export and jobs, retention and archives,
 // and one chain under concurrent writers.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditJob, Checkpoint } from '../../src/shared/audit';
 import { verifyExportFile } from '../../src/main/core/audit/audit-archive';
 import { type NewAuditRow, appendAuditRows } from '../../src/main/core/audit/audit-writer';
 import { GENESIS_MAC } from '../../src/main/core/audit/chain';
+import { MIGRATION_NAMES, migrationSource } from '../../migrations';
+import { startCore } from '../../src/main/core';
+import { APP_VERSION } from '../../src/main/core/config';
 import { deriveKeys } from '../../src/main/core/crypto/keys';
+import { openDatabase } from '../../src/main/core/db/connection';
+import { silentLogger } from '../../src/main/core/log';
 import { person, registerVerified, signIn } from '../support/accounts';
 import { TestMailbox } from '../support/smtp';
-import { ENGINES, type TestCore, postgresUrl, snapshotDomainTables, startTestCore } from '../support/test-core';
+import {
+  ENGINES,
+  type TestCore,
+  createPostgresDatabase,
+  postgresUrl,
+  snapshotDomainTables,
+  startTestCore,
+} from '../support/test-core';
 import { enroll } from '../support/totp';
 
 let mailbox: TestMailbox;
@@ -416,5 +430,45 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
     expect(all.map((r) => Number(r.seq))).toEqual(all.map((_, i) => i + 1));
     expect(new Set(all.map((r) => r.workstation))).toEqual(new Set(['test-host', 'desk-2']));
     expect(await verifyByAdmin(admin)).toMatchObject({ ok: true, firstBadSeq: null });
+  });
+});
+
+describe.each(ENGINES)('an install from before the chain, on %s', (engine) => {
+  it('seals the events it recorded into the chain at the next start, oldest first', async (ctx) => {
+    if (engine === 'postgres' && !postgresUrl()) ctx.skip('no PostgreSQL server for this run');
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-legacy-'));
+    const config = {
+      dataDir,
+      databaseUrl: engine === 'postgres' ? await createPostgresDatabase() : undefined,
+      masterKey: randomBytes(32),
+      appVersion: APP_VERSION,
+    };
+    const db = openDatabase(config);
+    for (let i = 0; i < MIGRATION_NAMES.indexOf('007_audit_chain'); i++) await db.knex.migrate.up({ migrationSource });
+    const old = (n: number) => ({
+      occurred_at: 1_700_000_000_000 + n,
+      action: 'LOGIN',
+      outcome: 'success',
+      actor_email: `user${n}@clinic.example`,
+      workstation: 'reception@front-desk',
+      app_version: '0.0.9',
+    });
+    await db.knex('audit_events').insert([old(1), old(2), old(3)]);
+    await db.knex.destroy();
+
+    const core = await startCore({ config, log: silentLogger, sendMail: false });
+    try {
+      const sealed = await core.db.knex('audit_events').orderBy('seq').select();
+      expect(sealed.map((r) => [Number(r.seq), r.actor_email, r.workstation, r.os_user])).toEqual([
+        [1, 'user1@clinic.example', 'front-desk', 'reception'],
+        [2, 'user2@clinic.example', 'front-desk', 'reception'],
+        [3, 'user3@clinic.example', 'front-desk', 'reception'],
+      ]);
+      expect(await core.db.knex.schema.hasTable('audit_events_unsealed')).toBe(false);
+      expect(await core.admin.verifyAudit(null)).toMatchObject({ ok: true, checked: 3 });
+    } finally {
+      await core.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

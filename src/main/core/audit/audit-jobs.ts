@@ -64,6 +64,7 @@ function runWorker(
 export class JobCancelled extends Error {}
 
 const PARALLEL_MIN_EVENTS = 50_000;
+const KEEP_FINISHED_JOBS = 50;
 
 /** How the trail checks out: the chain from the genesis (or the last archive) to the head, and a checkpoint. */
 export function verifyTrail(
@@ -272,7 +273,15 @@ export class AuditJobs {
       },
     );
     this.jobs.set(view.id, { view, ownerId: owner.userId, work, settled });
+    this.forgetOldJobs();
     return { ...view };
+  }
+
+  /** Keeps the last finished jobs only: a screen left open for a week does not grow the registry. */
+  private forgetOldJobs(): void {
+    const finished = [...this.jobs.values()].filter((j) => j.view.state !== 'running');
+    for (const entry of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED_JOBS)))
+      this.jobs.delete(entry.view.id);
   }
 
   get(owner: JobOwner, id: string): AuditJob | null {
