@@ -10,6 +10,7 @@ import { Notice, type NoticeMessage } from '../components/Notice';
 import { AccountsPanel } from './portal/AccountsPanel';
 import { ActivityPanel } from './portal/ActivityPanel';
 import { AdminOverviewPanel } from './portal/AdminOverviewPanel';
+import { AuditPanel } from './portal/AuditPanel';
 import { MailPanel } from './portal/MailPanel';
 import { PatientsPanel } from './portal/PatientsPanel';
 import { ProfilePanel } from './portal/ProfilePanel';
@@ -37,7 +38,7 @@ const UPCOMING: Record<Role, Upcoming[]> = {
   patient: [PROFILE],
   doctor: [PROFILE, { title: 'Patients', text: 'Find a patient by name, email or date of birth on the Patients tab.' }],
   nurse: [PROFILE, { title: 'Patients', text: 'Find a patient by name, email or date of birth on the Patients tab.' }],
-  admin: [{ title: 'Audit trail', text: 'The audit trail of sign-ins and changes will appear here.' }],
+  admin: [],
 };
 
 export interface PortalScreenProps {
@@ -53,7 +54,7 @@ export interface PortalScreenProps {
 }
 
 type TabName =
-  'overview' | 'patients' | 'users' | 'profile' | 'activity' | 'security' | 'settings' | 'accounts' | 'mail';
+  'overview' | 'patients' | 'users' | 'audit' | 'profile' | 'activity' | 'security' | 'settings' | 'accounts' | 'mail';
 
 /** The tab each user had open, so that unlocking the screen returns them to it. */
 const lastTab = new Map<number, TabName>();
@@ -145,6 +146,7 @@ export function PortalScreen({ user, notice, onSignedOut, onSetUpTwoFactor, onNe
                 <Tabs.Tab value="overview">Overview</Tabs.Tab>
                 {canReadPatients && <Tabs.Tab value="patients">Patients</Tabs.Tab>}
                 {canManageUsers && <Tabs.Tab value="users">Users</Tabs.Tab>}
+                {canReview && <Tabs.Tab value="audit">Audit trail</Tabs.Tab>}
                 {hasProfile && <Tabs.Tab value="profile">Profile</Tabs.Tab>}
                 {hasProfile && <Tabs.Tab value="activity">Recent activity</Tabs.Tab>}
                 <Tabs.Tab value="security">Security</Tabs.Tab>
@@ -154,16 +156,18 @@ export function PortalScreen({ user, notice, onSignedOut, onSetUpTwoFactor, onNe
               </Tabs.List>
               <Tabs.Panel value="overview">
                 {canReview ? <AdminOverviewPanel user={user} /> : canManageSettings && <SystemStatusCard />}
-                <SimpleGrid mt={canReview ? 'md' : undefined} cols={{ base: 1, sm: 2 }} spacing="md">
-                  {UPCOMING[user.role].map((item) => (
-                    <Card key={item.title} withBorder padding="lg">
-                      <Title order={2} size="h4" mb="xs">
-                        {item.title}
-                      </Title>
-                      <Text>{item.text}</Text>
-                    </Card>
-                  ))}
-                </SimpleGrid>
+                {UPCOMING[user.role].length > 0 && (
+                  <SimpleGrid mt={canReview ? 'md' : undefined} cols={{ base: 1, sm: 2 }} spacing="md">
+                    {UPCOMING[user.role].map((item) => (
+                      <Card key={item.title} withBorder padding="lg">
+                        <Title order={2} size="h4" mb="xs">
+                          {item.title}
+                        </Title>
+                        <Text>{item.text}</Text>
+                      </Card>
+                    ))}
+                  </SimpleGrid>
+                )}
               </Tabs.Panel>
               {canReadPatients && (
                 <Tabs.Panel value="patients">
@@ -173,6 +177,11 @@ export function PortalScreen({ user, notice, onSignedOut, onSetUpTwoFactor, onNe
               {canManageUsers && (
                 <Tabs.Panel value="users">
                   <UsersPanel />
+                </Tabs.Panel>
+              )}
+              {canReview && (
+                <Tabs.Panel value="audit">
+                  <AuditPanel />
                 </Tabs.Panel>
               )}
               {hasProfile && (

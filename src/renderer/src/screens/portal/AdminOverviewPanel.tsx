@@ -1,11 +1,12 @@
 // The administrator's overview: users by role and status, failed sign-ins and lockouts over 30 days, emergency
 // access to review, and the system status.
-import { Box, Button, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Card, Stack, Table, Text, Title } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import type { ChannelOutput } from '../../../../shared/contract';
 import { hasPermission, ROLE_LABELS } from '../../../../shared/roles';
 import type { UserSummary } from '../../../../shared/schemas';
 import { call } from '../../api';
+import { DailyBarChart } from '../../components/DailyBarChart';
 import { ErrorAlert, type ShownError } from '../../components/ErrorAlert';
 import { formatDateTime, isoDateTime } from '../../components/format';
 import { Notice, type NoticeMessage } from '../../components/Notice';
@@ -94,11 +95,6 @@ function UsersByRole({ rows }: { rows: Summary['usersByRole'] }) {
 function SignInChart({ days }: { days: Summary['days'] }) {
   const failed = days.reduce((sum, d) => sum + d.failedSignIns, 0);
   const lockouts = days.reduce((sum, d) => sum + d.lockouts, 0);
-  const max = Math.max(1, ...days.map((d) => Math.max(d.failedSignIns, d.lockouts)));
-  const width = 600;
-  const height = 160;
-  const slot = width / Math.max(days.length, 1);
-  const bar = Math.max(2, slot / 2 - 2);
   const peak = days.reduce<Summary['days'][number] | null>(
     (best, d) => (d.failedSignIns > (best?.failedSignIns ?? 0) ? d : best),
     null,
@@ -109,80 +105,18 @@ function SignInChart({ days }: { days: Summary['days'] }) {
     (peak ? `; the most failed sign-ins, ${peak.failedSignIns}, on ${peak.day}.` : '.');
 
   return (
-    <Card withBorder padding="lg" component="section" aria-labelledby="sign-in-chart-heading">
-      <Stack gap="sm">
-        <Title order={2} size="h4" id="sign-in-chart-heading">
-          Failed sign-ins and lockouts, last 30 days
-        </Title>
-        <Text>{summaryText}</Text>
-        <Group gap="lg" aria-hidden="true">
-          <Group gap={6}>
-            <Box w={14} h={14} style={{ background: FAILED_COLOR }} />
-            <Text size="sm">Failed sign-ins</Text>
-          </Group>
-          <Group gap={6}>
-            <Box w={14} h={14} style={{ background: LOCKOUT_COLOR }} />
-            <Text size="sm">Lockouts</Text>
-          </Group>
-        </Group>
-        <svg
-          viewBox={`0 0 ${width} ${height + 20}`}
-          width="100%"
-          role="img"
-          aria-labelledby="sign-in-chart-title sign-in-chart-desc"
-          style={{ maxWidth: width }}
-        >
-          <title id="sign-in-chart-title">Failed sign-ins and lockouts per day</title>
-          <desc id="sign-in-chart-desc">{summaryText}</desc>
-          <line x1={0} y1={height} x2={width} y2={height} stroke="var(--mantine-color-gray-7)" />
-          {days.map((d, i) => {
-            const x = i * slot + 1;
-            const hf = (d.failedSignIns / max) * (height - 10);
-            const hl = (d.lockouts / max) * (height - 10);
-            return (
-              <g key={d.day}>
-                <rect x={x} y={height - hf} width={bar} height={hf} fill={FAILED_COLOR} />
-                <rect x={x + bar + 1} y={height - hl} width={bar} height={hl} fill={LOCKOUT_COLOR} />
-              </g>
-            );
-          })}
-          <text x={0} y={height + 16} fontSize={12} fill="var(--mantine-color-gray-9)">
-            {days[0]?.day}
-          </text>
-          <text x={width} y={height + 16} fontSize={12} textAnchor="end" fill="var(--mantine-color-gray-9)">
-            {days[days.length - 1]?.day}
-          </text>
-        </svg>
-        <details>
-          <summary style={{ cursor: 'pointer' }}>
-            <Text component="span" fw={500}>
-              The numbers by day
-            </Text>
-          </summary>
-          <Table verticalSpacing={4} maw={480} mt="xs" captionSide="top">
-            <Table.Caption>Failed sign-ins and lockouts by day</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Day</Table.Th>
-                <Table.Th scope="col">Failed sign-ins</Table.Th>
-                <Table.Th scope="col">Lockouts</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {days.map((d) => (
-                <Table.Tr key={d.day}>
-                  <Table.Th scope="row" fw={400}>
-                    {d.day}
-                  </Table.Th>
-                  <Table.Td>{d.failedSignIns}</Table.Td>
-                  <Table.Td>{d.lockouts}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </details>
-      </Stack>
-    </Card>
+    <DailyBarChart
+      id="sign-in-chart"
+      heading="Failed sign-ins and lockouts, last 30 days"
+      chartTitle="Failed sign-ins and lockouts per day"
+      summary={summaryText}
+      tableCaption="Failed sign-ins and lockouts by day"
+      days={days}
+      series={[
+        { label: 'Failed sign-ins', color: FAILED_COLOR, value: (d) => d.failedSignIns },
+        { label: 'Lockouts', color: LOCKOUT_COLOR, value: (d) => d.lockouts },
+      ]}
+    />
   );
 }
 
