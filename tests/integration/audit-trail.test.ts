@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditJob, Checkpoint } from '../../src/shared/audit';
 import { verifyExportFile } from '../../src/main/core/audit/audit-archive';
-import { type NewAuditRow, appendAuditRows } from '../../src/main/core/audit/audit-writer';
+import { type NewAuditRow, appendAuditRows, writeAuditEvent } from '../../src/main/core/audit/audit-writer';
 import { GENESIS_MAC } from '../../src/main/core/audit/chain';
 import { MIGRATION_NAMES, migrationSource } from '../../migrations';
 import { startCore } from '../../src/main/core';
@@ -202,6 +202,23 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
       ok: false,
       error: { code: 'INVALID_INPUT', fields: { checkpoint: expect.any(String) } },
     });
+  });
+
+  it('stores exactly the text its MAC covers, even a lone surrogate or an emoji cut in half', async () => {
+    const keys = deriveKeys(t.masterKey);
+    const stamp = {
+      nowMs: t.clock.nowMs(),
+      workstation: 'test-host',
+      osUser: 'tester',
+      ipAddress: null,
+      appVersion: '0.1.0',
+      chainKey: keys.auditChain,
+    };
+    for (const reason of ['unconscious \uD83D', `${'x'.repeat(999)}\u{1F600}`, '\uDE00 alone'])
+      await knex().transaction((trx) =>
+        writeAuditEvent(trx, stamp, { action: 'BREAK_GLASS', outcome: 'success', resourceType: 'patient', reason }),
+      );
+    expect(await t.core.admin.verifyAudit(null)).toMatchObject({ ok: true, checked: 3 });
   });
 
   it('verifies an empty trail', async () => {

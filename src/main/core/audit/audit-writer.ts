@@ -47,7 +47,17 @@ export interface AuditStamp {
 
 export type NewAuditRow = Omit<AuditRow, 'seq' | 'mac'>;
 
-const text = (value: string | null | undefined, max: number) => (value == null ? null : value.slice(0, max));
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text as the database will give it back: cut to `max` UTF-16 units and made well-formed (a lone surrogate,
+ * typed or left by the cut, becomes U+FFFD, as SQLite's and PostgreSQL's UTF-8 would make it). Otherwise the MAC
+ * would cover a string the database cannot store, and a valid event would fail verification.
+ */
+export function storableText(value: string | null | undefined, max: number): string | null {
+  return value == null ? null : value.slice(0, max).replace(LONE_SURROGATE, '\uFFFD');
+}
+const text = storableText;
 
 export function auditRow(stamp: AuditStamp, event: AuditEvent): NewAuditRow {
   return {
