@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Knex } from 'knex';
-import { openDatabase } from '../db/connection';
-import { type ResolvedFilters, applyFilters, normalizeRow, toView } from './audit-query';
+import BetterSqlite3 from 'better-sqlite3';
+import { openDatabase, sqliteFile } from '../db/connection';
+import { type ResolvedFilters, applyFilters, auditTable, filteredQuery, normalizeRow, toView } from './audit-query';
 import { AUDIT_SELECT, type AuditRow, GENESIS_MAC, macOf } from './chain';
 import { csvHeader, csvLine } from './export-format';
 
@@ -46,7 +47,52 @@ function post(message: WorkerMessage): void {
   parentPort?.postMessage(message);
 }
 
-async function verify(knex: Knex, task: Extract<WorkerTask, { kind: 'verify' }>): Promise<void> {
+type QueryAfter = (after: AuditRow | null) => Knex.QueryBuilder;
+
+/**
+ * The rows of a query in batches. SQLite: one statement stepped through by better-sqlite3 on a read-only
+ * connection (a consistent snapshot, no query per batch). PostgreSQL: keyset batches through knex.
+ */
+async function* batches(
+  knex: Knex,
+  sqlite: BetterSqlite3.Database | null,
+  query: QueryAfter,
+): AsyncGenerator<AuditRow[]> {
+  if (sqlite) {
+    const { sql, bindings } = query(null).toSQL().toNative();
+    let batch: AuditRow[] = [];
+    for (const row of sqlite.prepare(sql).iterate(...(bindings as unknown[]))) {
+      batch.push(row as AuditRow);
+      if (batch.length === BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+    return;
+  }
+  let after: AuditRow | null = null;
+  for (;;) {
+    const rows: AuditRow[] = ((await query(after).limit(BATCH)) as Array<Record<string, unknown>>).map(normalizeRow);
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1]!;
+  }
+}
+
+const bySeq =
+  (knex: Knex, from: number, to: number): QueryAfter =>
+  (after) =>
+    knex('audit_events')
+      .select(knex.raw(AUDIT_SELECT))
+      .whereBetween('seq', [after ? after.seq + 1 : from, to])
+      .orderBy('seq');
+
+async function verify(
+  knex: Knex,
+  sqlite: BetterSqlite3.Database | null,
+  task: Extract<WorkerTask, { kind: 'verify' }>,
+): Promise<void> {
   const key = Buffer.from(task.chainKey);
   const total = Math.max(0, task.to - task.from + 1);
   let prevMac = task.prevMac;
@@ -61,38 +107,31 @@ async function verify(knex: Knex, task: Extract<WorkerTask, { kind: 'verify' }>)
     prevMac = before.mac;
   }
   let expected = task.from;
-  let checked = 0;
-  while (expected <= task.to) {
-    const rows = (await knex('audit_events')
-      .select(knex.raw(AUDIT_SELECT))
-      .whereBetween('seq', [expected, task.to])
-      .orderBy('seq')
-      .limit(BATCH)) as Array<Record<string, unknown>>;
-    if (rows.length === 0) break;
-    for (const raw of rows) {
-      const row = normalizeRow(raw);
+  for await (const rows of batches(knex, sqlite, bySeq(knex, task.from, task.to))) {
+    for (const row of rows) {
       if (row.seq !== expected) {
-        post({ type: 'verified', checked, firstBadSeq: expected, problem: 'missing' });
+        post({ type: 'verified', checked: expected - task.from, firstBadSeq: expected, problem: 'missing' });
         return;
       }
       if (macOf(key, prevMac, row) !== row.mac) {
-        post({ type: 'verified', checked, firstBadSeq: row.seq, problem: 'changed' });
+        post({ type: 'verified', checked: expected - task.from, firstBadSeq: row.seq, problem: 'changed' });
         return;
       }
       prevMac = row.mac;
       expected += 1;
-      checked += 1;
     }
-    post({ type: 'progress', processed: checked, total });
+    post({ type: 'progress', processed: expected - task.from, total });
   }
-  if (expected <= task.to) {
-    post({ type: 'verified', checked, firstBadSeq: expected, problem: 'missing' });
-    return;
-  }
-  post({ type: 'verified', checked, firstBadSeq: null, problem: null });
+  const checked = expected - task.from;
+  if (expected <= task.to) post({ type: 'verified', checked, firstBadSeq: expected, problem: 'missing' });
+  else post({ type: 'verified', checked, firstBadSeq: null, problem: null });
 }
 
-async function exportEvents(knex: Knex, task: Extract<WorkerTask, { kind: 'export' }>): Promise<void> {
+async function exportEvents(
+  knex: Knex,
+  sqlite: BetterSqlite3.Database | null,
+  task: Extract<WorkerTask, { kind: 'export' }>,
+): Promise<void> {
   const partial = `${task.path}.partial`;
   const fd = fs.openSync(partial, 'w', 0o600);
   let bytes = 0;
@@ -100,12 +139,10 @@ async function exportEvents(knex: Knex, task: Extract<WorkerTask, { kind: 'expor
     bytes += fs.writeSync(fd, text);
   };
   try {
-    const base = () => {
-      const query = knex('audit_events').select(knex.raw(AUDIT_SELECT));
-      if (task.seqRange) return query.whereBetween('seq', [task.seqRange.from, task.seqRange.to]);
-      return applyFilters(query, task.filters);
-    };
-    const counted = (await base().clearSelect().count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const counting = task.seqRange
+      ? knex('audit_events').whereBetween('seq', [task.seqRange.from, task.seqRange.to])
+      : applyFilters(knex.from(auditTable(knex, task.filters)), task.filters);
+    const counted = (await counting.count({ n: '*' }).first()) as { n: number | string } | undefined;
     const total = Number(counted?.n ?? 0);
     post({ type: 'progress', processed: 0, total });
 
@@ -113,22 +150,12 @@ async function exportEvents(knex: Knex, task: Extract<WorkerTask, { kind: 'expor
     else write(`{"header":${JSON.stringify(task.header)},\n"events":[\n`);
 
     let events = 0;
-    let cursor: { occurredAt: number; seq: number } | null = null;
     let prevMac = task.seqRange?.prevMac ?? GENESIS_MAC;
-    for (;;) {
-      const query = base();
-      if (task.seqRange) {
-        if (cursor) query.where('seq', '>', cursor.seq);
-        query.orderBy('seq');
-      } else {
-        if (cursor) query.whereRaw('(occurred_at, seq) > (?, ?)', [cursor.occurredAt, cursor.seq]);
-        query.orderBy([
-          { column: 'occurred_at', order: 'asc' },
-          { column: 'seq', order: 'asc' },
-        ]);
-      }
-      const rows = ((await query.limit(BATCH)) as Array<Record<string, unknown>>).map(normalizeRow);
-      if (rows.length === 0) break;
+    const query: QueryAfter = task.seqRange
+      ? bySeq(knex, task.seqRange.from, task.seqRange.to)
+      : (after) =>
+          filteredQuery(knex, task.filters, 'oldest', after ? { occurredAt: after.occurred_at, seq: after.seq } : null);
+    for await (const rows of batches(knex, sqlite, query)) {
       let chunk = '';
       for (const row of rows) {
         if (task.format === 'csv') chunk += csvLine(row);
@@ -137,8 +164,6 @@ async function exportEvents(knex: Knex, task: Extract<WorkerTask, { kind: 'expor
         prevMac = row.mac;
       }
       write(chunk);
-      const last = rows[rows.length - 1] as AuditRow;
-      cursor = { occurredAt: last.occurred_at, seq: last.seq };
       post({ type: 'progress', processed: events, total: Math.max(total, events) });
     }
     if (task.format === 'json')
@@ -161,12 +186,17 @@ async function exportEvents(knex: Knex, task: Extract<WorkerTask, { kind: 'expor
 
 async function run(task: WorkerTask): Promise<void> {
   const db = openDatabase(task.db);
+  const sqlite =
+    db.engine === 'sqlite'
+      ? new BetterSqlite3(sqliteFile(task.db.dataDir), { readonly: true, fileMustExist: true })
+      : null;
   try {
-    if (task.kind === 'verify') await verify(db.knex, task);
-    else await exportEvents(db.knex, task);
+    if (task.kind === 'verify') await verify(db.knex, sqlite, task);
+    else await exportEvents(db.knex, sqlite, task);
   } catch (err) {
     post({ type: 'failed', message: err instanceof Error ? err.message.slice(0, 300) : 'unknown error' });
   } finally {
+    sqlite?.close();
     await db.knex.destroy();
   }
 }
