@@ -280,6 +280,10 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
       ok: false,
       error: { code: 'INVALID_INPUT', fields: { 'filters.to': expect.any(String) } },
     });
+    // A refused request is recorded with who sent it.
+    const refused = await knex()('audit_events').where({ error_code: 'INVALID_INPUT' }).orderBy('seq', 'desc').first();
+    expect(refused).toMatchObject({ actor_email: 'admin@clinic.example', outcome: 'failure', channel: 'audit.search' });
+    expect(refused.session_hash).toMatch(/^[0-9a-f]{32}$/);
     for (const absurd of [{ from: -1 }, { to: 1e17 }, { from: 'yesterday' }, { action: 'DROP' }]) {
       expect(codeOf(await call(admin, 'audit.search', { filters: absurd }))).toBe('INVALID_INPUT');
     }

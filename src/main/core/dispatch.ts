@@ -218,14 +218,15 @@ export function createDispatch(deps: DispatchDeps) {
     };
 
     try {
+      // The session first, so that even a refused payload is recorded with who sent it.
+      const settings = await deps.settings.security();
+      const resolved = await resolveSession(caller, settings);
+      session = resolved.session;
       if (payloadSize(payload) > (spec.maxPayloadBytes ?? MAX_PAYLOAD_BYTES))
         return await refuse('INVALID_INPUT', { _: 'The request is too large.' });
       const parsed = spec.input.safeParse(payload);
       if (!parsed.success) return await refuse('INVALID_INPUT', fieldErrors(parsed.error.issues));
 
-      const settings = await deps.settings.security();
-      const resolved = await resolveSession(caller, settings);
-      session = resolved.session;
       if (spec.access !== 'public') {
         // The access gate: its refusals are marked in the audit trail as decided here, before any handler.
         const denied = accessDenial(spec, resolved, clock.nowMs());
