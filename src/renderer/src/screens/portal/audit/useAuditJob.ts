@@ -1,4 +1,4 @@
-// A long audit job (export, verification) as the screen follows it: started once, asked about every 300 ms
+// A long audit job (export, verification) as the screen follows it: started once, asked about every second
 // until it is done, failed or cancelled, and cancellable on the way.
 import { useEffect, useRef, useState } from 'react';
 import type { AuditJob } from '../../../../../shared/audit';
@@ -6,7 +6,8 @@ import type { AppError, Result } from '../../../../../shared/errors';
 import { call } from '../../../api';
 import type { ShownError } from '../../../components/ErrorAlert';
 
-export const POLL_MS = 300;
+// Each question is itself an audited request: once a second keeps the trail readable during a long export.
+export const POLL_MS = 1_000;
 
 export interface AuditJobState {
   job: AuditJob | null;
