@@ -25,6 +25,8 @@ export const ERROR_MESSAGES = {
   LAST_ADMIN: 'This would leave the clinic without an active administrator.',
   SETUP_DONE: 'HealthSphere is already set up. Sign in instead.',
   UNAVAILABLE: 'The service is not available right now. Try again in a moment.',
+  DATABASE_UNAVAILABLE:
+    "The clinic's database server cannot be reached, so nothing was saved. HealthSphere keeps trying: try again in a moment, and tell IT if it lasts.",
   INTERNAL: 'Something went wrong. Try again, and tell your administrator if it keeps happening.',
 } as const;
 

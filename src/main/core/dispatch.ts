@@ -10,6 +10,7 @@ import { type Caller, type Workstation, describeWorkstation } from './caller';
 import type { Clock } from './clock';
 import { keyedHash } from './crypto/hmac';
 import type { DerivedKeys } from './crypto/keys';
+import { isConnectionError } from './db/connection';
 import { DomainError } from './domain-error';
 import type { Logger } from './log';
 import { enqueueMail } from './mail/outbox';
@@ -235,6 +236,12 @@ export function createDispatch(deps: DispatchDeps) {
       return await runHandler(channel, spec, parsed.data, caller, resolved, settings, base, refuse);
     } catch (err) {
       if (err instanceof DomainError) return refuse(err.code, err.fields, undefined, err.retryAfterSeconds);
+      if (isConnectionError(err)) {
+        // Nothing was written (the transaction never committed), and the trail cannot be written either: the
+        // workstation's log keeps the refusal until the server answers again.
+        log.warn('database server unreachable', { channel, caller: caller.id });
+        return errorResult('DATABASE_UNAVAILABLE');
+      }
       log.error('request failed', { channel, reason: err instanceof Error ? err.name : 'unknown' });
       return refuse('INTERNAL');
     }

@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { AuditCursor, AuditEventView, AuditFilters, AuditOutcome } from '../../../shared/audit';
 import { AUDIT_SELECT, type AuditRow, GENESIS_MAC, macOf } from './chain';
+import { isPostgres } from '../db/connection';
 
 export type AuditSort = 'newest' | 'oldest';
 
@@ -53,7 +54,7 @@ const LEADING_INDEX: Array<[(f: ResolvedFilters) => boolean, string]> = [
 ];
 
 export function auditTable(knex: Knex, filters: ResolvedFilters): string | Knex.Raw {
-  if (knex.client.config.client === 'pg') return 'audit_events';
+  if (isPostgres(knex)) return 'audit_events';
   const index = LEADING_INDEX.find(([applies]) => applies(filters))?.[1] ?? 'audit_events_time';
   return knex.raw(`audit_events INDEXED BY ${index}`);
 }

@@ -5,6 +5,7 @@ import type { AuditAction } from '../../../shared/contract';
 import type { AuditOutcome } from '../../../shared/audit';
 import type { Role } from '../../../shared/roles';
 import type { Checkpoint } from '../../../shared/audit';
+import { isPostgres } from '../db/connection';
 import { type AuditRow, GENESIS_MAC, macOf, signCheckpoint } from './chain';
 
 export type { AuditOutcome } from '../../../shared/audit';
@@ -86,10 +87,6 @@ export function auditRow(stamp: AuditStamp, event: AuditEvent): NewAuditRow {
 interface Head {
   last_seq: number;
   last_mac: string;
-}
-
-function isPostgres(trx: Knex | Knex.Transaction): boolean {
-  return trx.client.config.client === 'pg';
 }
 
 /**

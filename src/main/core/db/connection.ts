@@ -17,6 +17,11 @@ export interface Database {
 // Times are stored as epoch milliseconds in BIGINT columns; PostgreSQL returns BIGINT as text unless told.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
+/** Whether a connection or transaction is PostgreSQL's (row locks and FOR UPDATE exist there, not in SQLite). */
+export function isPostgres(db: Knex | Knex.Transaction): boolean {
+  return db.client.config.client === 'pg';
+}
+
 export function sqliteFile(dataDir: string): string {
   return path.join(dataDir, 'healthsphere.db');
 }
@@ -29,9 +34,10 @@ export function openDatabase(options: { dataDir: string; databaseUrl?: string })
       location: `${url.hostname}:${url.port || 5432}${url.pathname}`,
       knex: knex({
         client: 'pg',
-        connection: options.databaseUrl,
+        // A server that does not answer fails the request in seconds, plainly, instead of hanging the screen.
+        connection: { connectionString: options.databaseUrl, connectionTimeoutMillis: 5_000 },
         pool: { min: 0, max: 10 },
-        acquireConnectionTimeout: 10_000,
+        acquireConnectionTimeout: 6_000,
       }),
     };
   }
@@ -66,7 +72,43 @@ export function openDatabase(options: { dataDir: string; databaseUrl?: string })
   };
 }
 
+/** Any key will do as long as every workstation uses the same one: it names "HealthSphere is migrating". */
+const MIGRATION_LOCK_KEY = 0x4853_4d47; // 'HSMG'
+
+/**
+ * Brings the schema up to date. On PostgreSQL several workstations may start at the same moment: a session-level
+ * advisory lock lets one migrate while the others wait, then find nothing left to do and start.
+ */
 export async function migrateToLatest(db: Database): Promise<string[]> {
-  const [, applied] = (await db.knex.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+  const latest = async () => ((await db.knex.migrate.latest({ migrationSource })) as [number, string[]])[1];
+  if (db.engine !== 'postgres') return latest();
+  const client = db.knex.client as {
+    acquireConnection(): Promise<{ query(sql: string, values?: unknown[]): Promise<unknown> }>;
+    releaseConnection(connection: unknown): Promise<void>;
+  };
+  const connection = await client.acquireConnection();
+  try {
+    await connection.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      return await latest();
+    } finally {
+      await connection.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+// PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, starting up).
+const CONNECTION_SQLSTATE = /^(08|57P)/;
+
+/** Whether an error means the database server could not be reached (as opposed to a refused or failed query). */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (CONNECTION_ERRORS.has(code) || CONNECTION_SQLSTATE.test(code))) return true;
+  return /Timeout acquiring a connection|Connection terminated|connection timeout|terminating connection/i.test(
+    err.message,
+  );
 }

@@ -4,6 +4,7 @@ import { hashesEqual, keyedHash } from '../crypto/hmac';
 import { generateEmailCode } from '../crypto/random';
 
 import type { SecuritySettings } from '../../../shared/settings';
+import { isPostgres } from '../db/connection';
 
 export type CodePurpose = 'verify_email' | 'reset_password';
 
@@ -78,11 +79,10 @@ export async function consumeCode(
   nowMs: number,
   spend = true,
 ): Promise<boolean> {
-  const row = (await trx('email_codes')
-    .where({ user_id: userId, purpose })
-    .whereNull('consumed_at')
-    .orderBy('id', 'desc')
-    .first()) as CodeRow | undefined;
+  const query = trx('email_codes').where({ user_id: userId, purpose }).whereNull('consumed_at').orderBy('id', 'desc');
+  // On PostgreSQL, guesses from many workstations queue on the code's row: five tries means five, not five plus
+  // however many arrive at once. SQLite transactions are serial already.
+  const row = (await (isPostgres(trx) ? query.forUpdate() : query).first()) as CodeRow | undefined;
   if (!row || row.expires_at <= nowMs || row.failed_attempts >= maxAttempts) return false;
   if (!hashesEqual(row.code_hash, hashCode(key, userId, purpose, code))) {
     await trx('email_codes').where({ id: row.id }).increment('failed_attempts', 1);

@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { SecuritySettings } from '../../../shared/settings';
 import { keyedHash } from '../crypto/hmac';
+import { isPostgres } from '../db/connection';
 
 export const WORKSTATION_WINDOW_MS = 15 * 60_000;
 const MAX_THROTTLE_SECONDS = 300;
@@ -30,7 +31,7 @@ export function throttleSeconds(failures: number, settings: SecuritySettings): n
 async function readGuard(trx: Knex.Transaction, emailHash: string, lock: boolean): Promise<GuardRow | undefined> {
   const query = trx('sign_in_guards').where({ email_hash: emailHash });
   // On PostgreSQL concurrent attempts for one email queue on the row; SQLite transactions are already serial.
-  if (lock && trx.client.config.client === 'pg') {
+  if (lock && isPostgres(trx)) {
     await trx('sign_in_guards')
       .insert({ email_hash: emailHash, consecutive_failures: 0 })
       .onConflict('email_hash')

@@ -7,6 +7,7 @@ import { issueCode } from '../repositories/email-codes';
 import { endSession, endSessionsOfUser, openSessionsOfUser } from '../repositories/sessions';
 import { findUserByEmail, findUserById, insertUser, isActive, startsWithAny } from '../repositories/users';
 import type { Handler, HandlerContext } from './handler';
+import { isPostgres } from '../db/connection';
 
 /** An invitation stays valid longer than a reset code: the person may read the mail days later. */
 export const INVITATION_VALID_MS = 72 * 60 * 60_000;
@@ -25,7 +26,7 @@ async function userOr404(ctx: HandlerContext, userId: number) {
  */
 async function activeAdminCount(trx: Knex.Transaction): Promise<number> {
   const query = trx('users').where({ role: 'admin', is_active: true }).select('id');
-  const rows = (trx.client.config.client === 'pg' ? await query.forUpdate() : await query) as unknown[];
+  const rows = (isPostgres(trx) ? await query.forUpdate() : await query) as unknown[];
   return rows.length;
 }
 
