@@ -44,9 +44,9 @@ export function applyFilters(query: Knex.QueryBuilder, f: ResolvedFilters): Knex
  * statistics and chooses for itself.
  */
 const LEADING_INDEX: Array<[(f: ResolvedFilters) => boolean, string]> = [
-  [(f) => Boolean(f.actor), 'audit_events_actor_time'],
-  [(f) => f.patientId != null, 'audit_events_patient_time'],
   [(f) => Boolean(f.resourceId), 'audit_events_resource_id_time'],
+  [(f) => f.patientId != null, 'audit_events_patient_time'],
+  [(f) => Boolean(f.actor), 'audit_events_actor_time'],
   [(f) => Boolean(f.action), 'audit_events_action_time'],
   [(f) => Boolean(f.workstation), 'audit_events_workstation_time'],
   [(f) => Boolean(f.resourceType), 'audit_events_resource_type_time'],

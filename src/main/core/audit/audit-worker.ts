@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase, sqliteFile } from '../db/connection';
 import { type ResolvedFilters, applyFilters, auditTable, filteredQuery, normalizeRow, toView } from './audit-query';
-import { AUDIT_SELECT, type AuditRow, GENESIS_MAC, macOf } from './chain';
+import { AUDIT_SELECT, type AuditRow, GENESIS_MAC, canonicalValues, macOfValues } from './chain';
 import { csvHeader, csvLine } from './export-format';
 
 export interface DatabaseTarget {
@@ -88,6 +88,35 @@ const bySeq =
       .whereBetween('seq', [after ? after.seq + 1 : from, to])
       .orderBy('seq');
 
+/**
+ * A range's rows as arrays in AUDIT_COLUMNS order with the MAC last: SQLite hands them over as arrays directly
+ * (no object per row), PostgreSQL's rows are turned into them.
+ */
+async function* valueBatches(
+  knex: Knex,
+  sqlite: BetterSqlite3.Database | null,
+  from: number,
+  to: number,
+): AsyncGenerator<unknown[][]> {
+  if (sqlite) {
+    const statement = sqlite
+      .prepare(`SELECT ${AUDIT_SELECT} FROM audit_events WHERE seq BETWEEN ? AND ? ORDER BY seq`)
+      .raw(true);
+    let batch: unknown[][] = [];
+    for (const row of statement.iterate(from, to) as Iterable<unknown[]>) {
+      batch.push(row);
+      if (batch.length === BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+    return;
+  }
+  for await (const rows of batches(knex, null, bySeq(knex, from, to)))
+    yield rows.map((row) => [...canonicalValues(row), row.mac]);
+}
+
 async function verify(
   knex: Knex,
   sqlite: BetterSqlite3.Database | null,
@@ -107,17 +136,19 @@ async function verify(
     prevMac = before.mac;
   }
   let expected = task.from;
-  for await (const rows of batches(knex, sqlite, bySeq(knex, task.from, task.to))) {
-    for (const row of rows) {
-      if (row.seq !== expected) {
+  for await (const rows of valueBatches(knex, sqlite, task.from, task.to)) {
+    for (const values of rows) {
+      const mac = values.pop() as string;
+      const seq = Number(values[0]);
+      if (seq !== expected) {
         post({ type: 'verified', checked: expected - task.from, firstBadSeq: expected, problem: 'missing' });
         return;
       }
-      if (macOf(key, prevMac, row) !== row.mac) {
-        post({ type: 'verified', checked: expected - task.from, firstBadSeq: row.seq, problem: 'changed' });
+      if (macOfValues(key, prevMac, values) !== mac) {
+        post({ type: 'verified', checked: expected - task.from, firstBadSeq: seq, problem: 'changed' });
         return;
       }
-      prevMac = row.mac;
+      prevMac = mac;
       expected += 1;
     }
     post({ type: 'progress', processed: expected - task.from, total });
