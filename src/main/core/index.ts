@@ -13,6 +13,7 @@ import type { Caller, Workstation } from './caller';
 import { type Clock, systemClock } from './clock';
 import type { CoreConfig } from './config';
 import { type KeyProtector, deriveKeys, loadDataKey } from './crypto/keys';
+import { checkDataKey } from './crypto/key-check';
 import { prepareDummyHash } from './crypto/password';
 import { type Database, migrateToLatest, openDatabase } from './db/connection';
 import { createDispatch } from './dispatch';
@@ -119,12 +120,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? consoleLogger;
   const workstation = options.workstation ?? { hostname: os.hostname(), osUser: os.userInfo().username };
-  const keys = deriveKeys(
-    loadDataKey({ dataDir: config.dataDir, masterKey: config.masterKey, protector: options.keyProtector }),
-  );
+  const dataKey = loadDataKey({
+    dataDir: config.dataDir,
+    masterKey: config.masterKey,
+    protector: options.keyProtector,
+  });
+  const keys = deriveKeys(dataKey);
   const db = openDatabase(config);
   try {
     await migrateToLatest(db);
+    await checkDataKey(db.knex, dataKey, db.location);
   } catch (err) {
     await db.knex.destroy();
     throw err;
