@@ -8,6 +8,7 @@ import type { UserSummary } from '../../shared/schemas';
 import { call, observeCalls } from './api';
 import type { NoticeMessage } from './components/Notice';
 import { backupCodesLeftText } from './components/twoFactor';
+import { DatabaseBanner } from './components/DatabaseBanner';
 import { ReauthDialog } from './components/ReauthDialog';
 import { BackupCodesScreen } from './screens/BackupCodesScreen';
 import { ChangePasswordScreen } from './screens/ChangePasswordScreen';
@@ -170,11 +171,21 @@ export function App() {
     [enterPortal, setScreen],
   );
 
+  const [database, setDatabase] = useState<'ok' | 'down' | 'restored'>('ok');
+  useEffect(() => {
+    if (database !== 'restored') return;
+    const timer = window.setTimeout(() => setDatabase('ok'), 8_000);
+    return () => window.clearTimeout(timer);
+  }, [database]);
+
   // Every answer from the core: activity postpones the idle check; a locked or ended session changes the screen.
   useEffect(
     () =>
       observeCalls((channel, result) => {
         const shown = screenRef.current;
+        if (result.ok || result.error.code !== 'DATABASE_UNAVAILABLE')
+          setDatabase((state) => (state === 'down' ? 'restored' : state));
+        else setDatabase('down');
         if (result.ok) {
           const seconds = idle.current.seconds;
           if (inSession(shown) && contract[channel].activity !== false && seconds !== null) {
@@ -217,6 +228,7 @@ export function App() {
 
   return (
     <>
+      <DatabaseBanner state={database} />
       {renderScreen()}
       <ReauthDialog />
     </>
