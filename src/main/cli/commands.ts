@@ -255,7 +255,7 @@ async function runAudit(
           progressTo(io.stderr, 'exported'),
         );
         say(
-          `Exported ${written.events.toLocaleString('en-US')} events to ${out} (${written.bytes.toLocaleString('en-US')} bytes).`,
+          `Exported ${written.events.toLocaleString('en-US')} event${written.events === 1 ? '' : 's'} to ${out} (${written.bytes.toLocaleString('en-US')} bytes).`,
         );
         return 0;
       });
