@@ -21,6 +21,7 @@ export async function checkDataKey(knex: Knex, dataKey: Buffer, location: string
     throw new DataKeyMismatchError(
       `This computer's data key is not the one the database at ${location} was set up with, so it could read ` +
         'none of its protected data and would break its audit trail. Every workstation on one database needs the ' +
-        'same key: install it from the first workstation (see docs/postgresql-for-it.md). Nothing was changed.',
+        'same key: give this one the clinic\'s key as HEALTHSPHERE_MASTER_KEY (docs/postgresql-for-it.md, section 5, "The data ' +
+        'key"). Nothing was changed.',
     );
 }

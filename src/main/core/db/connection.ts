@@ -82,6 +82,23 @@ const MIGRATION_LOCK_KEY = 0x4853_4d47; // 'HSMG'
 export async function migrateToLatest(db: Database): Promise<string[]> {
   const latest = async () => ((await db.knex.migrate.latest({ migrationSource })) as [number, string[]])[1];
   if (db.engine !== 'postgres') return latest();
+  // The application's least-privilege role (docs/postgresql-for-it.md) may read knex's tables but not write them,
+  // and knex's `latest` always takes its lock row, even with nothing to do. So look first, with reads alone (not
+  // knex's `list`, which creates the tables and the lock row when they are missing): when every migration this
+  // version knows, and no other, is recorded, there is nothing to do.
+  const names = (await migrationSource.getMigrations([])).map((m) => migrationSource.getMigrationName(m));
+  const upToDate = async () => {
+    if (!(await db.knex.schema.hasTable('knex_migrations'))) return false;
+    const done = ((await db.knex('knex_migrations').select('name')) as Array<{ name: string }>).map((r) => r.name);
+    return done.length === names.length && names.every((name) => done.includes(name));
+  };
+  if (await upToDate()) return [];
+  const refused = (detail: string, cause?: unknown) =>
+    new Error(
+      `The database at ${db.location} needs migrating, and this database role may not change its schema: ` +
+        `IT runs "healthsphere-admin migrate" with the owner role first (${detail}).`,
+      { cause },
+    );
   const client = db.knex.client as {
     acquireConnection(): Promise<{ query(sql: string, values?: unknown[]): Promise<unknown> }>;
     releaseConnection(connection: unknown): Promise<void>;
@@ -90,7 +107,19 @@ export async function migrateToLatest(db: Database): Promise<string[]> {
   try {
     await connection.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
+      // Another workstation (or IT) may have migrated while this one waited.
+      if (await upToDate()) return [];
+      // Without the right to take knex's lock row, `latest` would fail telling IT to "release the lock".
+      const lock = await db.knex.raw(
+        "SELECT coalesce(has_table_privilege(to_regclass('knex_migrations_lock'), 'UPDATE'), true) AS may",
+      );
+      if (!(lock as { rows: Array<{ may: boolean }> }).rows[0]?.may)
+        throw refused('no privilege on knex_migrations_lock');
       return await latest();
+    } catch (err) {
+      // The application's role may not change the schema: say what IT has to do instead of "permission denied".
+      if (err instanceof Error && /permission denied|must be owner/i.test(err.message)) throw refused(err.message, err);
+      throw err;
     } finally {
       await connection.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
