@@ -281,52 +281,57 @@ export function createDispatch(deps: DispatchDeps) {
 
     let outcome: { result: Result<unknown>; auditOutcome: AuditOutcome } | undefined;
     try {
-      outcome = await knex.transaction(async (trx) => {
-        const s = stamp(caller);
-        const batch = new AuditBatch(s);
-        if (session && resolved.state === 'active' && spec.activity !== false)
-          await touchSession(trx, session.id, s.nowMs);
-        const ctx: HandlerContext = {
-          trx,
-          caller,
-          nowMs: s.nowMs,
-          keys,
-          session,
-          sessionLocked: resolved.state === 'locked',
-          settings,
-          workstation: workstationLabel,
-          audit: async (event) => batch.add({ actor: session ? actorOf(session) : undefined, ...event }),
-          setAuditSubject: (next) => {
-            subject = { ...subject, ...next };
-          },
-          afterCommit: (task) => afterCommit.push(task),
-          queueMail: async (mail) => {
-            await enqueueMail(trx, keys.outbox, s.nowMs, mail);
-            afterCommit.push(deps.onMailQueued);
-          },
-        };
-        const handler = handlers[channel] as (ctx: HandlerContext, input: unknown) => Promise<unknown>;
-        const value = await handler(ctx, input);
-        if (isCommittedFailure(value)) {
-          batch.add({
-            ...base,
-            ...auditFields(),
-            action: spec.audit.onFailure ?? spec.audit.action,
-            outcome: 'failure',
-            errorCode: value.code,
-          });
-          await batch.flush(trx);
-          return {
-            result: errorResult(value.code, value.fields, value.retryAfterSeconds),
-            auditOutcome: 'failure' as const,
+      outcome = await retryOnConflict(() =>
+        knex.transaction(async (trx) => {
+          // A retried attempt starts clean: nothing of a rolled-back attempt carries over.
+          afterCommit.length = 0;
+          subject = {};
+          const s = stamp(caller);
+          const batch = new AuditBatch(s);
+          if (session && resolved.state === 'active' && spec.activity !== false)
+            await touchSession(trx, session.id, s.nowMs);
+          const ctx: HandlerContext = {
+            trx,
+            caller,
+            nowMs: s.nowMs,
+            keys,
+            session,
+            sessionLocked: resolved.state === 'locked',
+            settings,
+            workstation: workstationLabel,
+            audit: async (event) => batch.add({ actor: session ? actorOf(session) : undefined, ...event }),
+            setAuditSubject: (next) => {
+              subject = { ...subject, ...next };
+            },
+            afterCommit: (task) => afterCommit.push(task),
+            queueMail: async (mail) => {
+              await enqueueMail(trx, keys.outbox, s.nowMs, mail);
+              afterCommit.push(deps.onMailQueued);
+            },
           };
-        }
-        // The output schema strips whatever a handler returned beyond the contract.
-        const output = spec.output.parse(value);
-        batch.add({ ...base, ...auditFields(), outcome: 'success' });
-        await batch.flush(trx);
-        return { result: { ok: true as const, value: output }, auditOutcome: 'success' as const };
-      });
+          const handler = handlers[channel] as (ctx: HandlerContext, input: unknown) => Promise<unknown>;
+          const value = await handler(ctx, input);
+          if (isCommittedFailure(value)) {
+            batch.add({
+              ...base,
+              ...auditFields(),
+              action: spec.audit.onFailure ?? spec.audit.action,
+              outcome: 'failure',
+              errorCode: value.code,
+            });
+            await batch.flush(trx);
+            return {
+              result: errorResult(value.code, value.fields, value.retryAfterSeconds),
+              auditOutcome: 'failure' as const,
+            };
+          }
+          // The output schema strips whatever a handler returned beyond the contract.
+          const output = spec.output.parse(value);
+          batch.add({ ...base, ...auditFields(), outcome: 'success' });
+          await batch.flush(trx);
+          return { result: { ok: true as const, value: output }, auditOutcome: 'success' as const };
+        }),
+      );
     } catch (err) {
       if (err instanceof DomainError) return refuse(err.code, err.fields, auditFields(), err.retryAfterSeconds);
       throw err;
@@ -353,6 +358,26 @@ export function createDispatch(deps: DispatchDeps) {
   }
 
   return { dispatch, forgetCaller, recordUntrustedCall };
+}
+
+/** PostgreSQL's answers when two transactions lock rows in opposite orders (or conflict under SERIALIZABLE). */
+const CONFLICT_CODES = new Set(['40P01', '40001']);
+const CONFLICT_ATTEMPTS = 4;
+
+/**
+ * Runs a transaction again when PostgreSQL aborted it as one side of a deadlock: the whole attempt rolled back,
+ * so running it again is what the person asked for (e.g. two admins acting on each other from two desks).
+ */
+async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (i >= CONFLICT_ATTEMPTS || typeof code !== 'string' || !CONFLICT_CODES.has(code)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * i));
+    }
+  }
 }
 
 /** Why the access gate refuses a request to a channel that is not public, or null when it lets it through. */

@@ -137,7 +137,7 @@ export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (CONNECTION_ERRORS.has(code) || CONNECTION_SQLSTATE.test(code))) return true;
-  return /Timeout acquiring a connection|Connection terminated|connection timeout|terminating connection/i.test(
+  return /Timeout acquiring a connection|Connection terminated|connection timeout|terminating connection|not queryable/i.test(
     err.message,
   );
 }
