@@ -21,7 +21,7 @@ import { type ChannelName, contract } from '../src/shared/contract';
 import type { Role } from '../src/shared/roles';
 import { type Core, startCore } from '../src/main/core';
 import { exportTrail, type RunningWork, verifyTrail } from '../src/main/core/audit/audit-jobs';
-import { pageQuery, resolveFilters, searchEvents, trailExtent } from '../src/main/core/audit/audit-query';
+import { filteredQuery, resolveFilters, searchEvents, trailExtent } from '../src/main/core/audit/audit-query';
 import {
   AuditBatch,
   type AuditEvent,
@@ -641,7 +641,9 @@ async function randomQuery(knex: Knex, lastSeq: number): Promise<Query> {
 
 async function explain(knex: Knex, q: Query): Promise<string[]> {
   const resolved = await resolveFilters(knex, q.filters);
-  const { sql, bindings } = pageQuery(knex, resolved, q.sort, q.cursor, PAGE + 1).toSQL();
+  const { sql, bindings } = filteredQuery(knex, resolved, q.sort, q.cursor)
+    .limit(PAGE + 1)
+    .toSQL();
   const plan = (await knex.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as Knex.RawBinding[])) as Array<{
     detail: string;
   }>;

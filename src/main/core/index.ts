@@ -5,7 +5,7 @@ import type { Result } from '../../shared/errors';
 import path from 'node:path';
 import type { AuditFilters, Checkpoint, Verification } from '../../shared/audit';
 import { type ArchiveResult, archiveTrail } from './audit/audit-archive';
-import { AuditJobs, exportTrail, verifyTrail } from './audit/audit-jobs';
+import { AuditJobs, exportHeader, exportTrail, verifyTrail } from './audit/audit-jobs';
 import { type AuditEvent, type AuditStamp, createCheckpoint, writeAuditEvent } from './audit/audit-writer';
 import { sealUnsealedEvents } from './audit/legacy-events';
 import { auditTrailHandlers } from './services/audit-trail';
@@ -284,12 +284,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
             format: request.format,
             filters: request.filters,
             path: request.file,
-            header: {
-              format: 'healthsphere-audit-export',
-              version: 1,
-              createdAt: new Date(clock.nowMs()).toISOString(),
-              filters: request.filters,
-            },
+            header: exportHeader(clock.nowMs(), request.filters),
           },
           onProgress,
         ).result;

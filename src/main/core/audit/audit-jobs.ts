@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import type { AuditFilters, AuditJob, Checkpoint, Verification } from '../../../shared/audit';
 import type { Clock } from '../clock';
-import { type ResolvedFilters, resolveFilters, trailExtent } from './audit-query';
+import { resolveFilters, trailExtent } from './audit-query';
 import type { DatabaseTarget, WorkerMessage, WorkerTask } from './audit-worker';
 import { GENESIS_MAC, checkpointSignatureValid, sameMac, signArchive } from './chain';
 
@@ -168,13 +168,24 @@ export function verifyTrail(
   };
 }
 
+/** The first part of an export file: what it is, when and by whom it was made, and which events it holds. */
+export function exportHeader(nowMs: number, filters: AuditFilters, createdBy?: string): Record<string, unknown> {
+  return {
+    format: 'healthsphere-audit-export',
+    version: 1,
+    createdAt: new Date(nowMs).toISOString(),
+    ...(createdBy ? { createdBy } : {}),
+    filters,
+  };
+}
+
 /** Writes the filtered events (or a sequence range, for an archive) to a file; resolves with what was written. */
 export function exportTrail(
   knex: Knex,
   target: DatabaseTarget,
   request: {
     format: 'csv' | 'json';
-    filters: AuditFilters | ResolvedFilters;
+    filters: AuditFilters;
     seqRange?: { from: number; to: number; prevMac: string };
     path: string;
     header: Record<string, unknown>;
@@ -184,8 +195,7 @@ export function exportTrail(
   let work: RunningWork<WorkerMessage> | null = null;
   let cancelled = false;
   const result = (async () => {
-    const filters =
-      'patient' in request.filters ? await resolveFilters(knex, request.filters as AuditFilters) : request.filters;
+    const filters = await resolveFilters(knex, request.filters);
     if (cancelled) throw new JobCancelled();
     work = runWorker({ kind: 'export', db: target, ...request, filters }, onProgress);
     const message = await work.result.catch((err: Error) => {

@@ -83,17 +83,6 @@ export function filteredQuery(
   ]);
 }
 
-/** A page of events after the cursor. */
-export function pageQuery(
-  knex: Knex,
-  filters: ResolvedFilters,
-  sort: AuditSort,
-  cursor: AuditCursor | null,
-  limit: number,
-): Knex.QueryBuilder {
-  return filteredQuery(knex, filters, sort, cursor).limit(limit);
-}
-
 /** PostgreSQL returns BIGINT and INTEGER as numbers here (see db/connection.ts); SQLite does already. */
 export function normalizeRow(raw: Record<string, unknown>): AuditRow {
   const num = (v: unknown) => (v == null ? null : Number(v));
@@ -137,7 +126,9 @@ export async function searchEvents(
   request: { filters: AuditFilters; sort: AuditSort; cursor: AuditCursor | null; limit: number },
 ): Promise<{ events: AuditEventView[]; nextCursor: AuditCursor | null }> {
   const filters = await resolveFilters(knex, request.filters);
-  const rows = (await pageQuery(knex, filters, request.sort, request.cursor, request.limit + 1)).map(normalizeRow);
+  const rows = (await filteredQuery(knex, filters, request.sort, request.cursor).limit(request.limit + 1)).map(
+    normalizeRow,
+  );
   const page = rows.slice(0, request.limit);
   const last = page[page.length - 1];
   return {

@@ -49,6 +49,19 @@ function post(message: WorkerMessage): void {
 
 type QueryAfter = (after: AuditRow | null) => Knex.QueryBuilder;
 
+/** Groups a statement's rows, as better-sqlite3 steps through them, into batches. */
+function* inBatches<T>(rows: Iterable<T>): Generator<T[]> {
+  let batch: T[] = [];
+  for (const row of rows) {
+    batch.push(row);
+    if (batch.length === BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /**
  * The rows of a query in batches. SQLite: one statement stepped through by better-sqlite3 on a read-only
  * connection (a consistent snapshot, no query per batch). PostgreSQL: keyset batches through knex.
@@ -60,15 +73,7 @@ async function* batches(
 ): AsyncGenerator<AuditRow[]> {
   if (sqlite) {
     const { sql, bindings } = query(null).toSQL().toNative();
-    let batch: AuditRow[] = [];
-    for (const row of sqlite.prepare(sql).iterate(...(bindings as unknown[]))) {
-      batch.push(row as AuditRow);
-      if (batch.length === BATCH) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
+    yield* inBatches(sqlite.prepare(sql).iterate(...(bindings as unknown[])) as Iterable<AuditRow>);
     return;
   }
   let after: AuditRow | null = null;
@@ -102,15 +107,7 @@ async function* valueBatches(
     const statement = sqlite
       .prepare(`SELECT ${AUDIT_SELECT} FROM audit_events WHERE seq BETWEEN ? AND ? ORDER BY seq`)
       .raw(true);
-    let batch: unknown[][] = [];
-    for (const row of statement.iterate(from, to) as Iterable<unknown[]>) {
-      batch.push(row);
-      if (batch.length === BATCH) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
+    yield* inBatches(statement.iterate(from, to) as Iterable<unknown[]>);
     return;
   }
   for await (const rows of batches(knex, null, bySeq(knex, from, to)))

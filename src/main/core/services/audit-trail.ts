@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import { checkpointSchema } from '../../../shared/audit';
 import { type AuditEvent, createCheckpoint } from '../audit/audit-writer';
-import { type AuditJobs, exportTrail, verifyTrail } from '../audit/audit-jobs';
+import { type AuditJobs, exportHeader, exportTrail, verifyTrail } from '../audit/audit-jobs';
 import { eventWithCheck, eventsPerDay, searchEvents, toView, trailExtent } from '../audit/audit-query';
 import type { DatabaseTarget } from '../audit/audit-worker';
 import { DomainError } from '../domain-error';
@@ -73,13 +73,7 @@ export function auditTrailHandlers(deps: AuditTrailDeps): AuditTrailHandlers {
             format: input.format,
             filters: input.filters,
             path: file,
-            header: {
-              format: 'healthsphere-audit-export',
-              version: 1,
-              createdAt: new Date(ctx.nowMs).toISOString(),
-              createdBy: who.actor.email,
-              filters: input.filters,
-            },
+            header: exportHeader(ctx.nowMs, input.filters, who.actor.email),
           },
           onProgress,
         ),
