@@ -30,6 +30,8 @@ export interface CoreConfig {
   /** The data key from the environment, for plain-Node runs; otherwise the key file in dataDir. */
   masterKey?: Buffer;
   appVersion: string;
+  /** Front-desk kiosk: only patient registration and email verification (machine policy `kioskMode`). */
+  kioskMode?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -58,5 +60,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultDataDir = path.resolve
     smtpUrl: v.HEALTHSPHERE_SMTP_URL,
     masterKey: v.HEALTHSPHERE_MASTER_KEY ? Buffer.from(v.HEALTHSPHERE_MASTER_KEY, 'base64') : undefined,
     appVersion: APP_VERSION,
+    kioskMode: false,
   };
 }
