@@ -41,6 +41,20 @@ export const securitySettingsSchema = z.strictObject({
 
 export type SecuritySettings = z.output<typeof securitySettingsSchema>;
 
+type SettingsShape = typeof securitySettingsSchema.shape;
+
+/**
+ * Any subset of the settings with exactly the same bounds, and no default filled in for a key left out: an
+ * admin's change, or the settings a machine policy fixes. Strict, so a misspelt key is an error.
+ */
+export const securitySettingsPatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(securitySettingsSchema.shape).map(([key, schema]) => [key, schema.removeDefault().optional()]),
+  ) as { [K in keyof SettingsShape]: z.ZodOptional<ReturnType<SettingsShape[K]['removeDefault']>> },
+);
+
+export type SecuritySettingsPatch = z.output<typeof securitySettingsPatchSchema>;
+
 export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = securitySettingsSchema.parse({});
 
 /** What each setting means, for the admin screen. */

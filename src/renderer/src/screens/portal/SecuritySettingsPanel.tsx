@@ -1,4 +1,5 @@
 // The administrator's security settings: one field per setting, with its default and its bounds from the schema.
+// A setting the machine policy fixes (IT) is shown read-only with "Set by your organization"; it is never sent.
 import {
   Button,
   Card,
@@ -6,18 +7,21 @@ import {
   Fieldset,
   Group,
   NumberInput,
+  Paper,
   SimpleGrid,
   Stack,
   Switch,
   Text,
+  TextInput,
   Title,
 } from '@mantine/core';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { z } from 'zod';
 import { ROLE_LABELS, ROLES, type Role } from '../../../../shared/roles';
 import { SECURITY_SETTING_LABELS, securitySettingsSchema, type SecuritySettings } from '../../../../shared/settings';
 import { call } from '../../api';
 import { ErrorAlert, type ShownError } from '../../components/ErrorAlert';
+import { InfoIcon } from '../../components/icons';
 import { Notice, type NoticeMessage } from '../../components/Notice';
 
 type Key = keyof SecuritySettings;
@@ -86,14 +90,59 @@ function sameChoices(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 }
 
-/** The changed settings, or errors by key when a value is out of bounds. */
+/** The words beside each setting the machine policy fixes. */
+export const SET_BY_ORGANIZATION = 'Set by your organization';
+
+function LockIcon() {
+  return (
+    <svg width={12} height={12} viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none">
+      <rect x="5" y="11" width="14" height="10" rx="2" stroke="currentColor" strokeWidth="2.5" />
+      <path d="M8 11V8a4 4 0 0 1 8 0v3" stroke="currentColor" strokeWidth="2.5" />
+    </svg>
+  );
+}
+
+/** A field's description: for a setting the policy fixes, "Set by your organization." before its default. */
+function fieldDescription(text: string, fixed: boolean): ReactNode {
+  if (!fixed) return text;
+  return (
+    <>
+      <Text
+        span
+        size="xs"
+        fw={700}
+        c="clinic.9"
+        mr={6}
+        style={{ display: 'inline-flex', alignItems: 'center', gap: 4, verticalAlign: 'baseline' }}
+      >
+        <LockIcon />
+        {SET_BY_ORGANIZATION}.
+      </Text>
+      {text}
+    </>
+  );
+}
+
+/** A setting's value in words, as a read-only field shows it. */
+function valueText(value: unknown, bounds: Bounds): string {
+  if (bounds.kind === 'boolean') return value ? 'On' : 'Off';
+  if (bounds.kind === 'choices') {
+    const chosen = Array.isArray(value) ? value.map((option) => choiceLabel(String(option))) : [];
+    return chosen.length > 0 ? chosen.join(', ') : 'None';
+  }
+  return String(value);
+}
+
+/** The changed settings, or errors by key when a value is out of bounds; settings fixed by policy are left out. */
 function changes(
   draft: Draft,
   values: SecuritySettings,
+  fixed: ReadonlySet<Key>,
 ): { changed: Partial<SecuritySettings>; errors: Partial<Record<Key, string>> } {
   const changed: Record<string, Value> = {};
   const errors: Partial<Record<Key, string>> = {};
   for (const key of KEYS) {
+    if (fixed.has(key)) continue;
     const bounds = settingBounds(key);
     const raw = draft[key];
     const current: unknown = values[key];
@@ -122,7 +171,11 @@ function draftOf(values: SecuritySettings): Draft {
 }
 
 export function SecuritySettingsPanel() {
-  const [loaded, setLoaded] = useState<{ values: SecuritySettings; defaults: SecuritySettings } | null>(null);
+  const [loaded, setLoaded] = useState<{
+    values: SecuritySettings;
+    defaults: SecuritySettings;
+    fixedByPolicy: Key[];
+  } | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Key, string>>>({});
   const [shown, setShown] = useState<ShownError | null>(null);
@@ -155,7 +208,7 @@ export function SecuritySettingsPanel() {
     event.preventDefault();
     if (busy || !loaded || !draft) return;
     setNotice(null);
-    const { changed, errors } = changes(draft, loaded.values);
+    const { changed, errors } = changes(draft, loaded.values, new Set(loaded.fixedByPolicy));
     if (showFieldErrors(errors)) {
       setShown(null);
       return;
@@ -170,7 +223,7 @@ export function SecuritySettingsPanel() {
     const result = await call((api) => api.settings.updateSecurity({ values: changed }));
     setBusy(false);
     if (result.ok) {
-      setLoaded({ values: result.value.values, defaults: loaded.defaults });
+      setLoaded({ ...loaded, values: result.value.values });
       setDraft(draftOf(result.value.values));
       setShown(null);
       setFieldErrors({});
@@ -191,6 +244,9 @@ export function SecuritySettingsPanel() {
     const focused = showFieldErrors(errorsByKey);
     setShown((previous) => ({ error: result.error, other, id: (previous?.id ?? 0) + 1, focus: !focused }));
   }
+
+  const fixed = new Set<Key>(loaded?.fixedByPolicy ?? []);
+  const allFixed = KEYS.every((key) => fixed.has(key));
 
   function update(key: Key, value: Value) {
     setDraft((current) => (current ? { ...current, [key]: value } : current));
@@ -215,12 +271,39 @@ export function SecuritySettingsPanel() {
         ) : (
           <form onSubmit={save} noValidate>
             <Stack gap="lg">
+              {fixed.size > 0 && (
+                <Paper withBorder p="sm" bg="clinic.0" style={{ borderColor: 'var(--mantine-color-clinic-3)' }}>
+                  <Group gap="sm" wrap="nowrap" align="flex-start" c="clinic.9">
+                    <InfoIcon />
+                    <Text size="sm" c="clinic.9" fw={500}>
+                      {allFixed
+                        ? 'Every setting here is set by your organization: IT fixes them on this computer with a machine policy, so they cannot be changed here.'
+                        : `${fixed.size === 1 ? 'One setting is' : `${fixed.size} settings are`} set by your organization: IT fixes ${fixed.size === 1 ? 'it' : 'them'} on this computer with a machine policy, so ${fixed.size === 1 ? 'it is' : 'they are'} shown but cannot be changed here. You can change the others.`}
+                    </Text>
+                  </Group>
+                </Paper>
+              )}
               {GROUPS.map((group) => (
                 <Fieldset key={group.legend} legend={group.legend} variant="filled">
                   <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md" verticalSpacing="md">
                     {group.keys.map((key) => {
                       const bounds = settingBounds(key);
-                      const description = describeDefault(loaded.defaults[key], bounds);
+                      const isFixed = fixed.has(key);
+                      const description = fieldDescription(describeDefault(loaded.defaults[key], bounds), isFixed);
+                      if (isFixed) {
+                        // Every kind alike: a read-only field with its label and value, reachable by keyboard.
+                        return (
+                          <TextInput
+                            key={key}
+                            label={SECURITY_SETTING_LABELS[key]}
+                            description={description}
+                            value={valueText(loaded.values[key], bounds)}
+                            readOnly
+                            variant="filled"
+                            size="sm"
+                          />
+                        );
+                      }
                       if (bounds.kind === 'choices') {
                         const chosen = draft[key];
                         return (
@@ -294,11 +377,13 @@ export function SecuritySettingsPanel() {
                   </SimpleGrid>
                 </Fieldset>
               ))}
-              <Group>
-                <Button type="submit" loading={busy}>
-                  Save settings
-                </Button>
-              </Group>
+              {!allFixed && (
+                <Group>
+                  <Button type="submit" loading={busy}>
+                    Save settings
+                  </Button>
+                </Group>
+              )}
             </Stack>
           </form>
         )}
