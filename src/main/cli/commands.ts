@@ -1,30 +1,40 @@
-// The commands of healthsphere-admin. Exit status: 0 done, 1 refused or failed, 2 wrong usage.
+// The commands of healthsphere-admin (and of `HealthSphere --admin` in the installed app).
+// Exit status: 0 done, 1 refused or failed, 2 wrong usage.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type AuditFilters, auditFiltersSchema, checkpointSchema } from '../../shared/audit';
 import { emailSchema, personNameSchema } from '../../shared/schemas';
-import { startCore } from '../core';
 import { ConfigError, loadConfig } from '../core/config';
 import { migrateToLatest, openDatabase } from '../core/db/connection';
 import { DomainError } from '../core/domain-error';
-import { silentLogger } from '../core/log';
+import { KeyFileError } from '../core/crypto/keys';
 import { ArchiveRefused } from '../core/audit/audit-archive';
+import { describeVerificationProblem } from '../core/backup';
 import { ERROR_MESSAGES } from '../../shared/errors';
+import { BACKUP_USAGE, RESTORE_USAGE, runBackup, runRestore } from './backup-commands';
+import { type CliIo, type Speaker, speaker, startCoreFor, withCore } from './io';
+import { USERS_USAGE, runUsers } from './users-commands';
+import { runPolicyCommand } from './policy-command';
 
-export interface CliIo {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
+export type { CliIo } from './io';
 
-const USAGE = `Usage: healthsphere-admin <command> [options]
+export function usage(program = 'healthsphere-admin'): string {
+  return `Usage: ${program} <command> [options]
 
 Commands:
   migrate        Bring the database up to date.
   create-admin   Create a verified administrator account.
                    --email E --first-name F --last-name L --password-stdin
                  The password is read from standard input, never from the command line.
+
+  ${USERS_USAGE.list}
+                 List the accounts: email, name, role, status, locked, 2FA, last sign-in (audited).
+  ${USERS_USAGE.unlock}
+                 Forget the failed sign-ins that locked an account.
+  ${USERS_USAGE['reset-2fa']}
+                 Remove an account's two-step verification (secret and backup codes); they set it up again.
+  ${USERS_USAGE.deactivate}
+                 Stop an account from signing in and end its sessions (never the last active administrator).
 
   audit verify   Recompute the audit chain; exit 1 and name the first altered event if it does not verify.
                    [--checkpoint FILE]  also prove the trail still reaches a checkpoint kept elsewhere
@@ -36,8 +46,21 @@ Commands:
   audit archive  Move events older than the retention period (6 years at least) to a verified JSON file,
                  then remove them from the database.  --before YYYY-MM-DD --out FILE
 
+  ${BACKUP_USAGE}
+                 Copy the SQLite database to a file, consistent even while HealthSphere is running (mode 0600;
+                 never over an existing file without --force). On PostgreSQL: use the server's own backups.
+  ${RESTORE_USAGE}
+                 Check a backup (SQLite integrity, a HealthSphere schema, this computer's data key, its audit
+                 chain) and, with HealthSphere closed, make it the database; the previous one is kept as
+                 healthsphere.db.before-restore-<time>. --check-only checks and changes nothing.
+
+  policy check [--file FILE]
+                 Check the machine policy file and show what it sets.
+
 The database and data folder come from HEALTHSPHERE_DATA_DIR / HEALTHSPHERE_DATABASE_URL, as for the app.
+Exit status: 0 done, 1 refused or failed, 2 wrong usage.
 `;
+}
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -47,24 +70,42 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  const say = (text: string) => io.stdout.write(`${text}\n`);
-  const fail = (text: string, status = 1) => {
-    io.stderr.write(`healthsphere-admin: ${text}\n`);
-    return status;
-  };
+  const out = speaker(io);
+  const { fail } = out;
+  const USAGE = usage(out.program);
   if (!command || command === '--help' || command === 'help') {
     io.stdout.write(USAGE);
     return command ? 0 : 2;
   }
 
+  // Before loadConfig: `policy check` reports a broken machine policy itself.
+  if (command === 'policy') return runPolicyCommand(rest, io);
   let config;
   try {
-    config = loadConfig(io.env);
+    config = loadConfig(io.env, io.defaultDataDir);
   } catch (err) {
     if (err instanceof ConfigError) return fail(err.message);
     throw err;
   }
 
+  try {
+    return await runCommand(command, rest, io, config, out, USAGE);
+  } catch (err) {
+    // A key that cannot be read, or a database under another key: said plainly, as the app's start says it.
+    if (err instanceof KeyFileError) return fail(err.message);
+    throw err;
+  }
+}
+
+async function runCommand(
+  command: string,
+  rest: string[],
+  io: CliIo,
+  config: ReturnType<typeof loadConfig>,
+  out: Speaker,
+  USAGE: string,
+): Promise<number> {
+  const { say, fail } = out;
   switch (command) {
     case 'migrate': {
       const db = openDatabase(config);
@@ -104,7 +145,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (!firstName.success) return fail(`--first-name: ${firstName.error.issues[0]!.message}`, 2);
       if (!lastName.success) return fail(`--last-name: ${lastName.error.issues[0]!.message}`, 2);
       const password = (await readAll(io.stdin)).replace(/\r?\n$/, '');
-      const core = await startCore({ config, log: silentLogger, sendMail: false });
+      const core = await startCoreFor(config, io);
       try {
         const id = await core.admin.createStaffAccount({
           email: email.data,
@@ -125,10 +166,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         await core.close();
       }
     }
+    case 'users':
+      return runUsers(rest, io, config, out);
+    case 'backup':
+      return runBackup(rest, io, config, out);
+    case 'restore':
+      return runRestore(rest, io, config, out);
     case 'audit':
-      return runAudit(rest, io, config, say, fail);
+      return runAudit(rest, io, config, say, fail, USAGE);
     default:
-      return fail(`unknown command "${command}".\n\n${USAGE}`, 2);
+      return out.usage(`unknown command "${command}".`);
   }
 }
 
@@ -157,6 +204,7 @@ async function runAudit(
   config: ReturnType<typeof loadConfig>,
   say: (text: string) => void,
   fail: (text: string, status?: number) => number,
+  USAGE: string,
 ): Promise<number> {
   const [sub, ...rest] = argv;
   let values: Record<string, string | boolean | undefined>;
@@ -197,7 +245,7 @@ async function runAudit(
         if (!result.success) return fail(`--checkpoint: ${file} is not a HealthSphere audit checkpoint.`, 2);
         checkpoint = result.data;
       }
-      return withCore(config, async (core) => {
+      return withCore(config, io, async (core) => {
         const v = await core.admin.verifyAudit(checkpoint, progressTo(io.stderr, 'verified'));
         if (v.ok) {
           say(
@@ -208,11 +256,11 @@ async function runAudit(
           );
           return 0;
         }
-        return fail(describeProblem(v.problem, v.firstBadSeq));
+        return fail(describeVerificationProblem(v.problem, v.firstBadSeq));
       });
     }
     case 'checkpoint':
-      return withCore(config, async (core) => {
+      return withCore(config, io, async (core) => {
         const point = await core.admin.checkpointAudit();
         const text = `${JSON.stringify(point, null, 2)}\n`;
         const out = str('out');
@@ -249,7 +297,7 @@ async function runAudit(
       if (!filters.success)
         return fail(`${filters.error.issues[0]!.path.join('.')}: ${filters.error.issues[0]!.message}`, 2);
       if (fs.existsSync(out)) return fail(`${out} exists already; choose a new file.`);
-      return withCore(config, async (core) => {
+      return withCore(config, io, async (core) => {
         const written = await core.admin.exportAudit(
           { format, filters: filters.data as AuditFilters, file: out },
           progressTo(io.stderr, 'exported'),
@@ -264,7 +312,7 @@ async function runAudit(
       const out = str('out');
       const before = dateMs(str('before') ?? '', false);
       if (!out || before === null) return fail('give --before YYYY-MM-DD and --out FILE.', 2);
-      return withCore(config, async (core) => {
+      return withCore(config, io, async (core) => {
         try {
           const done = await core.admin.archiveAudit({ before, file: out }, progressTo(io.stderr, 'archived'));
           if (!done) {
@@ -284,34 +332,5 @@ async function runAudit(
     }
     default:
       return fail(`unknown audit command "${sub ?? ''}".\n\n${USAGE}`, 2);
-  }
-}
-
-function describeProblem(problem: string | null, seq: number | null): string {
-  switch (problem) {
-    case 'changed':
-      return `the audit trail was altered: event #${seq} was changed, inserted or reordered (the first that does not verify).`;
-    case 'missing':
-      return `the audit trail was altered: event #${seq} is missing.`;
-    case 'truncated':
-      return `the audit trail was cut short: it ends before the checkpoint; events from #${seq} on are gone.`;
-    case 'checkpoint_invalid':
-      return 'the checkpoint file is not signed by this installation (or was edited).';
-    case 'archive_invalid':
-      return `the archive record through event #${seq} was altered.`;
-    default:
-      return 'the audit trail does not verify.';
-  }
-}
-
-async function withCore(
-  config: ReturnType<typeof loadConfig>,
-  task: (core: Awaited<ReturnType<typeof startCore>>) => Promise<number>,
-): Promise<number> {
-  const core = await startCore({ config, log: silentLogger, sendMail: false });
-  try {
-    return await task(core);
-  } finally {
-    await core.close();
   }
 }

@@ -139,7 +139,8 @@ export const changeRole: Handler<'users.changeRole'> = async (ctx, input) => {
 
 export const deactivateUser: Handler<'users.deactivate'> = async (ctx, input) => {
   const user = await userOr404(ctx, input.userId);
-  if (user.id === ctx.session!.user.id)
+  // The command line acts without a session (and so as no user): only the last-admin rule applies to it.
+  if (ctx.session && user.id === ctx.session.user.id)
     throw new DomainError('FORBIDDEN', { userId: 'You cannot deactivate your own account.' });
   if (user.role === 'admin' && isActive(user) && (await activeAdminCount(ctx.trx)) <= 1)
     throw new DomainError('LAST_ADMIN');
