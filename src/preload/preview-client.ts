@@ -28,11 +28,17 @@ function connect(): Promise<WebSocket> {
 const socketReady = connect();
 const pending = new Map<number, (result: Result<unknown>) => void>();
 let nextId = 1;
+/** The page's listeners for the one message the core pushes (see SESSION_CHANGED_CHANNEL). */
+const sessionListeners = new Set<() => void>();
 
 void socketReady.then(
   (socket) => {
     socket.addEventListener('message', (event) => {
-      const message = JSON.parse(String(event.data)) as { id?: number; result?: Result<unknown> };
+      const message = JSON.parse(String(event.data)) as { id?: number; result?: Result<unknown>; type?: string };
+      if (message.type === 'session-changed') {
+        for (const listener of [...sessionListeners]) listener();
+        return;
+      }
       if (typeof message.id !== 'number' || !message.result) return;
       pending.get(message.id)?.(message.result);
       pending.delete(message.id);
@@ -45,7 +51,7 @@ void socketReady.then(
   () => undefined,
 );
 
-window.api = createApi(async (channel, input) => {
+const api = createApi(async (channel, input) => {
   let socket: WebSocket;
   try {
     socket = await socketReady;
@@ -59,3 +65,13 @@ window.api = createApi(async (channel, input) => {
     socket.send(JSON.stringify({ id, channel, payload: input }));
   });
 });
+
+window.api = {
+  ...api,
+  onSessionChange(listener) {
+    if (typeof listener !== 'function') return () => undefined;
+    const relay = () => listener();
+    sessionListeners.add(relay);
+    return () => void sessionListeners.delete(relay);
+  },
+};

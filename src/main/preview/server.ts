@@ -43,6 +43,14 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
   const firstToken = [...openingTokens][0]!;
   const resumeTokens = new Map<string, string>(); // resume token → caller id
   const graceTimers = new Map<string, NodeJS.Timeout>();
+  const sockets = new Map<string, WebSocket>(); // caller id → its open connection
+
+  // The core locked or ended a page's session by itself (the "system ..." lines): that page is told at once, over
+  // its own connection only, with nothing but that. A page between connections asks when it is back.
+  const stopNotices = core.onSessionChange((callerId) => {
+    const ws = sockets.get(callerId);
+    if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'session-changed' }));
+  });
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
@@ -102,6 +110,7 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
   function attach(ws: WebSocket, caller: Caller) {
     const resume = randomBytes(24).toString('base64url');
     resumeTokens.set(resume, caller.id);
+    sockets.set(caller.id, ws);
     ws.send(JSON.stringify({ type: 'hello', resume }));
     ws.on('message', async (data) => {
       let message: { id?: unknown; channel?: unknown; payload?: unknown };
@@ -115,6 +124,7 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: message.id, result }));
     });
     ws.on('close', () => {
+      if (sockets.get(caller.id) === ws) sockets.delete(caller.id);
       const timer = setTimeout(() => {
         graceTimers.delete(caller.id);
         for (const [token, id] of resumeTokens) if (id === caller.id) resumeTokens.delete(token);
@@ -141,6 +151,7 @@ export async function startPreviewServer(core: Core, port: number): Promise<Prev
       return `${origin}/?token=${token}`;
     },
     close: async () => {
+      stopNotices();
       for (const timer of graceTimers.values()) clearTimeout(timer);
       for (const client of wss.clients) client.terminate();
       wss.close();

@@ -22,6 +22,17 @@ export function observeCalls(next: CallObserver): () => void {
 }
 
 /**
+ * Calls `listener` when the core locked or ended this window's session by itself (automatic logoff: screen lock,
+ * sleep, system idle); returns a function that stops it. Without a bridge that offers it, nothing is called.
+ */
+export function onSessionChange(listener: () => void): () => void {
+  const bridge = (window as unknown as { api?: { onSessionChange?: (listener: () => void) => unknown } }).api;
+  if (typeof bridge?.onSessionChange !== 'function') return () => undefined;
+  const stop = bridge.onSessionChange(listener);
+  return typeof stop === 'function' ? () => void stop() : () => undefined;
+}
+
+/**
  * Asked when the core answers REAUTH_REQUIRED (a sensitive action, and the password is older than 15 minutes):
  * resolves true once the person confirmed their password, false when they cancelled.
  */

@@ -12,7 +12,9 @@ export type SessionEndReason =
   | 'ended_by_user'
   | 'password_changed'
   | 'password_reset'
-  | 'account_changed';
+  | 'account_changed'
+  /** Automatic logoff of a sign-in halfway through two-step verification (screen lock, sleep, system idle). */
+  | 'auto_logoff';
 
 interface SessionJoinRow extends UserRow {
   session_id: number;
@@ -124,8 +126,14 @@ export async function touchSession(trx: Knex.Transaction, sessionId: number, now
     .update({ last_seen_at: nowMs });
 }
 
-export async function lockSession(trx: Knex.Transaction, sessionId: number, nowMs: number): Promise<void> {
-  await trx('sessions').where({ id: sessionId }).whereNull('locked_at').update({ locked_at: nowMs });
+/** Locks an open session; false when it was already locked or has ended (someone else got there first). */
+export async function lockSession(trx: Knex.Transaction, sessionId: number, nowMs: number): Promise<boolean> {
+  const changed = await trx('sessions')
+    .where({ id: sessionId })
+    .whereNull('locked_at')
+    .whereNull('ended_at')
+    .update({ locked_at: nowMs });
+  return changed > 0;
 }
 
 export async function unlockSession(trx: Knex.Transaction, sessionId: number, nowMs: number): Promise<void> {

@@ -76,6 +76,7 @@ export function sessionHandlers(registry: SessionRegistry) {
       twoFactor: session.twoFactorState,
       mustChangePassword: session.mustChangePassword,
       locked: ctx.sessionLocked,
+      ...(ctx.sessionLocked ? { lockReason: registry.lockReasonOf(ctx.caller.id) } : {}),
       idleLockInSeconds: ctx.sessionLocked ? null : Math.max(0, Math.ceil((session.idleLockAt - ctx.nowMs) / 1000)),
     };
   };

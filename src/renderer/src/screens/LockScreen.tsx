@@ -1,20 +1,35 @@
 import { Button, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
+import type { LockReason } from '../../../shared/contract';
 import type { UserSummary } from '../../../shared/schemas';
 import { call, fieldMessages } from '../api';
 import { AuthLayout } from '../components/AuthLayout';
 import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
 import { useFocusOnMount } from '../components/focus';
 
+/** Why the screen locked, in the words a person at the desk reads: nothing of what was on screen before. */
+export const LOCK_REASON_TEXT: Record<LockReason, string> = {
+  idle: 'Locked because HealthSphere was not used for a while.',
+  'screen-locked': 'Locked because this computer’s screen was locked.',
+  suspend: 'Locked because this computer went to sleep.',
+  'system-idle': 'Locked because nobody used this computer for a while.',
+};
+
 export interface LockScreenProps {
   user: UserSummary;
+  /** Why the core locked the session, when it said. */
+  reason?: LockReason;
   onUnlocked: (user: UserSummary) => void;
   /** The locked session was ended so that someone else can sign in. */
   onSwitchedUser: () => void;
 }
 
-/** Shown when the session went idle: only its user's password unlocks it; anyone may end it ("Switch user"). */
-export function LockScreen({ user, onUnlocked, onSwitchedUser }: LockScreenProps) {
+/**
+ * Shown when the session locked (idle, or automatic logoff: screen lock, sleep, system idle): it replaces the
+ * screen that showed, so nothing of it stays behind. Only its user's password unlocks it; anyone may end it
+ * ("Switch user").
+ */
+export function LockScreen({ user, reason, onUnlocked, onSwitchedUser }: LockScreenProps) {
   const [password, setPassword] = useState('');
   const [passwordError, setPasswordError] = useState<string | undefined>();
   const [shown, setShown] = useState<ShownError | null>(null);
@@ -64,6 +79,7 @@ export function LockScreen({ user, onUnlocked, onSwitchedUser }: LockScreenProps
         <Title order={1} size="h2">
           Screen locked
         </Title>
+        {reason && <Text>{LOCK_REASON_TEXT[reason]}</Text>}
         <Text>
           Locked for{' '}
           <Text component="strong" fw={700}>
