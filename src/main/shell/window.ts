@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, type Session, type WebContents } from 'electron';
 import type { Logger } from '../core/log';
 import { contentSecurityPolicy } from './csp';
+import { isKioskBlockedKey, kioskTransition, kioskWindowOptions, mayCloseWindow } from './kiosk-window';
 import { isPermissionAllowed } from './permissions';
 import { isAppUrl, resolveAppLocation, type AppLocation } from './sender-check';
 
@@ -48,8 +49,31 @@ function hardenSession(session: Session, location: AppLocation): void {
   session.setDevicePermissionHandler(() => false);
 }
 
-export function createMainWindow(log: Logger): BrowserWindow {
+/** The operating system is shutting down, restarting or logging off: a kiosk window lets itself be closed. */
+let systemEnding = false;
+export function markSystemEnding(): void {
+  systemEnding = true;
+}
+export function isSystemEnding(): boolean {
+  return systemEnding;
+}
+
+/** The core's word on a window's kiosk mode (an administrator's exit, or the kiosk's return): applied here. */
+export function setWindowKiosk(window: BrowserWindow, kiosk: boolean): void {
+  if (window.isDestroyed()) return;
+  const change = kioskTransition(window.isKiosk(), kiosk);
+  if (!change) return;
+  window.setKiosk(kiosk);
+  if (change === 'enter') {
+    window.show();
+    window.focus();
+  }
+}
+
+/** `kiosk`: the machine policy makes this computer a front-desk kiosk (kiosk-window.ts). */
+export function createMainWindow(log: Logger, options: { kiosk?: boolean } = {}): BrowserWindow {
   const location = appLocation();
+  const kiosk = kioskWindowOptions({ kioskPolicy: options.kiosk === true, isPackaged: app.isPackaged });
   const window = new BrowserWindow({
     width: 1200,
     height: 800,
@@ -58,6 +82,8 @@ export function createMainWindow(log: Logger): BrowserWindow {
     show: false,
     title: 'HealthSphere',
     autoHideMenuBar: true,
+    // Full screen without a menu; the user cannot leave it (see below).
+    kiosk: kiosk.kiosk,
     webPreferences: {
       preload: PRELOAD_FILE,
       contextIsolation: true,
@@ -68,10 +94,23 @@ export function createMainWindow(log: Logger): BrowserWindow {
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
-      devTools: !app.isPackaged,
+      devTools: kiosk.devTools,
     },
   });
   const contents = window.webContents;
+  if (kiosk.kiosk) {
+    // No menu, so none of its accelerators (reload, toggle developer tools, close) either.
+    window.removeMenu();
+    window.on('session-end', markSystemEnding); // Windows: shutdown, restart or log off
+  }
+  // In kiosk nobody at the desk closes the window or quits (Alt+F4, Cmd+W, the taskbar); an administrator's exit
+  // in the app (kiosk.exit) leaves kiosk first. The keys that would close, reload or leave full screen do nothing.
+  window.on('close', (event) => {
+    if (!mayCloseWindow({ windowInKiosk: window.isKiosk(), systemEnding })) event.preventDefault();
+  });
+  contents.on('before-input-event', (event, input) => {
+    if (window.isKiosk() && isKioskBlockedKey(input)) event.preventDefault();
+  });
   const id = contents.id;
   appWebContentsIds.add(id);
   contents.once('destroyed', () => appWebContentsIds.delete(id));

@@ -46,9 +46,17 @@ function validate(values: Values, policy: PasswordPolicy): FieldErrors {
 export interface RegisterScreenProps {
   onRegistered: (email: string) => void;
   onBack: () => void;
+  /** The back button's words, and the line above it (null: none); the kiosk goes back to its start. */
+  backLabel?: string;
+  backPrompt?: string | null;
 }
 
-export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
+export function RegisterScreen({
+  onRegistered,
+  onBack,
+  backLabel = 'Back to sign in',
+  backPrompt = 'Already have an account?',
+}: RegisterScreenProps) {
   const [values, setValues] = useState<Values>(EMPTY);
   const [confirmTouched, setConfirmTouched] = useState(false);
   const [shown, setShown] = useState<ShownError | null>(null);
@@ -186,9 +194,9 @@ export function RegisterScreen({ onRegistered, onBack }: RegisterScreenProps) {
         </Stack>
       </form>
       <Stack gap={6} align="center">
-        <Text size="sm">Already have an account?</Text>
+        {backPrompt && <Text size="sm">{backPrompt}</Text>}
         <Button variant="default" fullWidth onClick={onBack} disabled={busy}>
-          Back to sign in
+          {backLabel}
         </Button>
       </Stack>
     </AuthLayout>

@@ -12,9 +12,17 @@ export interface VerifyEmailScreenProps {
   notice?: NoticeMessage | null;
   onVerified: (email: string) => void;
   onBack: () => void;
+  /** The back button's words (the kiosk goes back to its start). */
+  backLabel?: string;
 }
 
-export function VerifyEmailScreen({ email, notice: initialNotice, onVerified, onBack }: VerifyEmailScreenProps) {
+export function VerifyEmailScreen({
+  email,
+  notice: initialNotice,
+  onVerified,
+  onBack,
+  backLabel = 'Back to sign in',
+}: VerifyEmailScreenProps) {
   const [code, setCode] = useState('');
   const [codeError, setCodeError] = useState<string | undefined>();
   const [shown, setShown] = useState<ShownError | null>(null);
@@ -114,7 +122,7 @@ export function VerifyEmailScreen({ email, notice: initialNotice, onVerified, on
           Send a new code
         </Button>
         <Button variant="subtle" fullWidth onClick={onBack} disabled={busy !== null}>
-          Back to sign in
+          {backLabel}
         </Button>
       </Stack>
     </AuthLayout>
