@@ -1,23 +1,36 @@
 import { AppShell, Badge, Button, Card, Container, Group, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
-import { useState } from 'react';
+import { lazy, useState, type ReactNode } from 'react';
 import { hasPermission, ROLE_LABELS, type Role } from '../../../shared/roles';
 import type { UserSummary } from '../../../shared/schemas';
 import { call } from '../api';
 import { Brand } from '../components/AuthLayout';
 import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
 import { useFocusOnMount } from '../components/focus';
+import { OnDemand } from '../components/Loading';
 import { Notice, type NoticeMessage } from '../components/Notice';
-import { AccountsPanel } from './portal/AccountsPanel';
-import { ActivityPanel } from './portal/ActivityPanel';
-import { AdminOverviewPanel } from './portal/AdminOverviewPanel';
-import { AuditPanel } from './portal/AuditPanel';
-import { MailPanel } from './portal/MailPanel';
-import { PatientsPanel } from './portal/PatientsPanel';
-import { ProfilePanel } from './portal/ProfilePanel';
-import { SecurityPanel } from './portal/SecurityPanel';
-import { SecuritySettingsPanel } from './portal/SecuritySettingsPanel';
-import { SystemStatusCard } from './portal/SystemStatusCard';
-import { UsersPanel } from './portal/UsersPanel';
+
+// Each tab's content is loaded the first time the tab shows (issue 8): a patient's window never loads the admin
+// panels, and an administrator's loads the audit search, user administration, settings and mail only when opened.
+const AccountsPanel = lazy(() => import('./portal/AccountsPanel').then((m) => ({ default: m.AccountsPanel })));
+const ActivityPanel = lazy(() => import('./portal/ActivityPanel').then((m) => ({ default: m.ActivityPanel })));
+const AdminOverviewPanel = lazy(() =>
+  import('./portal/AdminOverviewPanel').then((m) => ({ default: m.AdminOverviewPanel })),
+);
+const AuditPanel = lazy(() => import('./portal/AuditPanel').then((m) => ({ default: m.AuditPanel })));
+const MailPanel = lazy(() => import('./portal/MailPanel').then((m) => ({ default: m.MailPanel })));
+const PatientsPanel = lazy(() => import('./portal/PatientsPanel').then((m) => ({ default: m.PatientsPanel })));
+const ProfilePanel = lazy(() => import('./portal/ProfilePanel').then((m) => ({ default: m.ProfilePanel })));
+const SecurityPanel = lazy(() => import('./portal/SecurityPanel').then((m) => ({ default: m.SecurityPanel })));
+const SecuritySettingsPanel = lazy(() =>
+  import('./portal/SecuritySettingsPanel').then((m) => ({ default: m.SecuritySettingsPanel })),
+);
+const SystemStatusCard = lazy(() => import('./portal/SystemStatusCard').then((m) => ({ default: m.SystemStatusCard })));
+const UsersPanel = lazy(() => import('./portal/UsersPanel').then((m) => ({ default: m.UsersPanel })));
+
+/** One boundary per tab, inside its panel: the tab list stays (and keeps focus) while a tab's content loads. */
+function TabContent({ children }: { children: ReactNode }) {
+  return <OnDemand kind="panel">{children}</OnDemand>;
+}
 
 export function portalName(role: Role): string {
   return `${ROLE_LABELS[role]} portal`;
@@ -155,7 +168,9 @@ export function PortalScreen({ user, notice, onSignedOut, onSetUpTwoFactor, onNe
                 {canManageMail && <Tabs.Tab value="mail">Mail</Tabs.Tab>}
               </Tabs.List>
               <Tabs.Panel value="overview">
-                {canReview ? <AdminOverviewPanel user={user} /> : canManageSettings && <SystemStatusCard />}
+                <TabContent>
+                  {canReview ? <AdminOverviewPanel user={user} /> : canManageSettings && <SystemStatusCard />}
+                </TabContent>
                 {UPCOMING[user.role].length > 0 && (
                   <SimpleGrid mt={canReview ? 'md' : undefined} cols={{ base: 1, sm: 2 }} spacing="md">
                     {UPCOMING[user.role].map((item) => (
@@ -171,45 +186,63 @@ export function PortalScreen({ user, notice, onSignedOut, onSetUpTwoFactor, onNe
               </Tabs.Panel>
               {canReadPatients && (
                 <Tabs.Panel value="patients">
-                  <PatientsPanel user={user} />
+                  <TabContent>
+                    <PatientsPanel user={user} />
+                  </TabContent>
                 </Tabs.Panel>
               )}
               {canManageUsers && (
                 <Tabs.Panel value="users">
-                  <UsersPanel />
+                  <TabContent>
+                    <UsersPanel />
+                  </TabContent>
                 </Tabs.Panel>
               )}
               {canReview && (
                 <Tabs.Panel value="audit">
-                  <AuditPanel />
+                  <TabContent>
+                    <AuditPanel />
+                  </TabContent>
                 </Tabs.Panel>
               )}
               {hasProfile && (
                 <Tabs.Panel value="profile">
-                  <ProfilePanel user={user} />
+                  <TabContent>
+                    <ProfilePanel user={user} />
+                  </TabContent>
                 </Tabs.Panel>
               )}
               {hasProfile && (
                 <Tabs.Panel value="activity">
-                  <ActivityPanel />
+                  <TabContent>
+                    <ActivityPanel />
+                  </TabContent>
                 </Tabs.Panel>
               )}
               <Tabs.Panel value="security">
-                <SecurityPanel user={user} onSetUpTwoFactor={onSetUpTwoFactor} onNewBackupCodes={onNewBackupCodes} />
+                <TabContent>
+                  <SecurityPanel user={user} onSetUpTwoFactor={onSetUpTwoFactor} onNewBackupCodes={onNewBackupCodes} />
+                </TabContent>
               </Tabs.Panel>
               {canManageSettings && (
                 <Tabs.Panel value="settings">
-                  <SecuritySettingsPanel />
+                  <TabContent>
+                    <SecuritySettingsPanel />
+                  </TabContent>
                 </Tabs.Panel>
               )}
               {canManageUsers && (
                 <Tabs.Panel value="accounts">
-                  <AccountsPanel />
+                  <TabContent>
+                    <AccountsPanel />
+                  </TabContent>
                 </Tabs.Panel>
               )}
               {canManageMail && (
                 <Tabs.Panel value="mail">
-                  <MailPanel user={user} />
+                  <TabContent>
+                    <MailPanel user={user} />
+                  </TabContent>
                 </Tabs.Panel>
               )}
             </Tabs>

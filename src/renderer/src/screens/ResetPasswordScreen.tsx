@@ -8,6 +8,7 @@ import { ErrorAlert, type ShownError } from '../components/ErrorAlert';
 import { useFieldErrors, useFocusOnMount } from '../components/focus';
 import { Notice, type NoticeMessage } from '../components/Notice';
 import { checkNewPassword, NewPasswordInputs, usePasswordPolicy } from '../components/password';
+import { resetRequestedText } from './resetText';
 
 const FIELDS = ['code', 'secondFactor', 'newPassword', 'confirmPassword'] as const;
 type Field = (typeof FIELDS)[number];
@@ -32,11 +33,6 @@ function secondFactorProblem(value: string): string | undefined {
   const secondFactor = contract['account.resetPassword'].input.shape.secondFactor;
   const parsed = secondFactor.safeParse(value);
   return parsed.success ? undefined : (parsed.error.issues[0]?.message ?? 'Enter a valid code.');
-}
-
-/** The answer to a reset request, the same whether or not the address has an account. */
-export function resetRequestedText(email: string): string {
-  return `If an account exists for ${email}, we sent a code to it.`;
 }
 
 export function ResetPasswordScreen({
