@@ -5,6 +5,8 @@ export default defineConfig({
   outputDir: 'test-results/playwright',
   globalSetup: './tests/e2e/global-setup.ts',
   timeout: 120_000,
+  // On a busy 2-core machine a screen loaded on demand can take longer than Playwright's default 5 s to appear.
+  expect: { timeout: 15_000 },
   workers: 2,
   reporter: [['list']],
   use: {

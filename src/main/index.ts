@@ -1,13 +1,23 @@
 // Composition root: configuration → core → Electron shell (IPC, window), and the app's lifecycle.
 import os from 'node:os';
-import { app, dialog, type BrowserWindow } from 'electron';
+import { app, dialog, powerMonitor, type BrowserWindow } from 'electron';
 import { startCore } from './core';
+import { ADMIN_PROGRAM, adminArguments, runAdminMode } from './cli/admin-mode';
 import { ConfigError, loadConfig, type CoreConfig } from './core/config';
 import { KeyFileError } from './core/crypto/keys';
 import { consoleLogger } from './core/log';
-import { registerIpc, type IpcRegistration } from './shell/ipc';
+import { callerId, registerIpc, type IpcRegistration } from './shell/ipc';
+import { mayQuit } from './shell/kiosk-window';
 import { createKeyProtector } from './shell/key-protector';
-import { appLocation, createMainWindow, isAppWebContents } from './shell/window';
+import { createSystemActivity } from './shell/power-monitor';
+import {
+  appLocation,
+  createMainWindow,
+  isAppWebContents,
+  isSystemEnding,
+  markSystemEnding,
+  setWindowKiosk,
+} from './shell/window';
 
 type Core = Awaited<ReturnType<typeof startCore>>;
 
@@ -19,7 +29,7 @@ let mainWindow: BrowserWindow | undefined;
 function showMainWindow(): void {
   if (!core) return;
   if (!mainWindow || mainWindow.isDestroyed()) {
-    mainWindow = createMainWindow(log);
+    mainWindow = createMainWindow(log, { kiosk: core.kiosk.enabled });
     return;
   }
   if (mainWindow.isMinimized()) mainWindow.restore();
@@ -29,10 +39,8 @@ function showMainWindow(): void {
 
 function failStart(err: unknown): void {
   if (err instanceof ConfigError) {
-    dialog.showErrorBox(
-      'HealthSphere cannot start',
-      `The setting ${err.key} is not valid.\n\n${err.message}\n\nCorrect it (environment or machine policy file) and start HealthSphere again.`,
-    );
+    // Names the key, and for the machine policy its file (config.ts; never a URL's password).
+    dialog.showErrorBox('HealthSphere cannot start', err.explain());
   } else if (err instanceof KeyFileError) {
     dialog.showErrorBox('HealthSphere cannot start', err.message);
   } else {
@@ -63,6 +71,8 @@ async function start(): Promise<void> {
           ],
       workstation: { hostname: os.hostname(), osUser: os.userInfo().username },
       log,
+      // After 'ready', as powerMonitor requires: screen lock, sleep and system idle lock this app's sessions.
+      systemActivity: createSystemActivity(),
     });
   } catch (err) {
     failStart(err);
@@ -70,6 +80,13 @@ async function start(): Promise<void> {
   }
   // Handlers before the window: the renderer may call as soon as it loads.
   ipc = registerIpc(core, { location: appLocation(), isAppWebContents, log });
+  // Front-desk kiosk: an administrator's exit takes the window out of kiosk, and its return puts it back.
+  core.kiosk.onChange((id, active) => {
+    if (mainWindow && !mainWindow.isDestroyed() && id === callerId(mainWindow.webContents.id))
+      setWindowKiosk(mainWindow, active);
+  });
+  // macOS and Linux: shutdown or restart closes even a kiosk (Windows says so to the window: 'session-end').
+  powerMonitor.on('shutdown', markSystemEnding);
   showMainWindow();
 }
 
@@ -91,6 +108,12 @@ function main(): void {
   // Close the core (database, mail outbox) before the process ends; quitting resumes once it is closed.
   let closing = false;
   app.on('before-quit', (event) => {
+    // A kiosk does not quit (Cmd+Q, the Dock's Quit) until an administrator's exit, or the system ending.
+    const kioskWindowOpen = mainWindow !== undefined && !mainWindow.isDestroyed() && mainWindow.isKiosk();
+    if (!mayQuit({ kioskWindowOpen, systemEnding: isSystemEnding() })) {
+      event.preventDefault();
+      return;
+    }
     if (!core) return;
     event.preventDefault();
     if (closing) return;
@@ -111,4 +134,32 @@ function main(): void {
   start().catch(failStart);
 }
 
-main();
+/**
+ * `HealthSphere --admin <command> [args]`: the admin command line of the installed app (it cannot run as plain
+ * Node: the runAsNode fuse is off). No single-instance lock (it runs beside an open app) and no window; after
+ * 'ready', because the OS keychain needs it, the same data folder (userData) and the same key protection as the
+ * app. Output goes to this process's stdout and stderr; the exit status is the command's.
+ */
+async function runAdminCommand(args: string[]): Promise<void> {
+  app.disableHardwareAcceleration();
+  await app.whenReady();
+  app.dock?.hide(); // macOS: a command, not an app the Dock should show
+  let status = 1;
+  try {
+    status = await runAdminMode(args, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      defaultDataDir: app.getPath('userData'),
+      keyProtector: createKeyProtector(log),
+    });
+  } catch (err) {
+    process.stderr.write(`${ADMIN_PROGRAM}: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  app.exit(status);
+}
+
+const adminArgs = adminArguments(process.argv);
+if (adminArgs) void runAdminCommand(adminArgs);
+else main();

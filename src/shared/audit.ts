@@ -47,6 +47,10 @@ export const AUDIT_ACTIONS = [
   'AUDIT_VERIFIED',
   'AUDIT_CHECKPOINT',
   'AUDIT_ARCHIVED',
+  'BACKUP_CREATED',
+  'DATABASE_RESTORED',
+  'KIOSK_EXITED',
+  'KIOSK_ENTERED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

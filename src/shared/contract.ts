@@ -12,7 +12,7 @@ import {
   registrationSchema,
   userSummarySchema,
 } from './schemas';
-import { securitySettingsSchema } from './settings';
+import { securitySettingsPatchSchema, securitySettingsSchema } from './settings';
 import {
   type AuditAction,
   auditCursorSchema,
@@ -26,6 +26,28 @@ import { ROLES } from './roles';
 
 /** Every channel travels over IPC as this prefix plus its name. */
 export const CHANNEL_PREFIX = 'hs:';
+
+/**
+ * The one message the core pushes to a renderer, outside request and answer: "your session was locked or ended
+ * by this computer (screen lock, sleep, idle); ask session.current". It carries nothing else. Electron sends it on
+ * this IPC channel to the app's own window only; the browser preview sends `{ type: 'session-changed' }` over
+ * that page's socket.
+ */
+export const SESSION_CHANGED_CHANNEL = `${CHANNEL_PREFIX}event:session-changed`;
+
+/** What window.api offers besides the channels: that one push. */
+export interface SessionChangeEvents {
+  /** Calls `listener`, with nothing, each time the push arrives; returns a function that stops it. */
+  onSessionChange(listener: () => void): () => void;
+}
+
+/**
+ * Why a session was locked: 'idle' without requests to the app for the idle time; 'screen-locked' the OS screen
+ * locked; 'suspend' the computer went to sleep; 'system-idle' no keyboard or mouse input on the whole computer
+ * for the idle time. The same words are the audit event's details.reason.
+ */
+export const LOCK_REASONS = ['idle', 'screen-locked', 'suspend', 'system-idle'] as const;
+export type LockReason = (typeof LOCK_REASONS)[number];
 
 /** Actions recorded in the audit trail. */
 export { AUDIT_ACTIONS, type AuditAction } from './audit';
@@ -87,6 +109,12 @@ export interface ChannelSpec<I extends z.ZodType = z.ZodType, O extends z.ZodTyp
   reauth?: true;
   /** A larger payload limit than the default, for the one channel that carries an image. */
   maxPayloadBytes?: number;
+  /**
+   * Allowed on a front-desk kiosk (machine policy `kioskMode`): patient registration, email verification, the
+   * status calls of the kiosk's start screen, and the kiosk's own channels. Every other channel answers KIOSK_MODE
+   * there, before anything else is looked at (src/main/core/kiosk.ts).
+   */
+  kiosk?: true;
   /** The audit action of the request; a failed request may be recorded under its own action. */
   audit: { action: AuditAction; onFailure?: AuditAction; resourceType: string };
 }
@@ -103,18 +131,21 @@ export const contract = {
     // The same answer whether or not the email already had an account: nothing reveals who is registered.
     output: z.object({ email: z.string() }),
     access: 'public',
+    kiosk: true,
     audit: { action: 'USER_CREATED', resourceType: 'user' },
   }),
   'account.verifyEmail': channel({
     input: z.strictObject({ email: emailSchema, code: emailCodeSchema }),
     output: z.object({ verified: z.literal(true) }),
     access: 'public',
+    kiosk: true,
     audit: { action: 'EMAIL_VERIFIED', resourceType: 'user' },
   }),
   'account.resendCode': channel({
     input: z.strictObject({ email: emailSchema }),
     output: z.object({ email: z.string() }),
     access: 'public',
+    kiosk: true,
     audit: { action: 'EMAIL_CODE_SENT', resourceType: 'user' },
   }),
   'account.passwordPolicy': channel({
@@ -122,6 +153,7 @@ export const contract = {
     output: z.object({ minLength: z.number().int(), requireComposition: z.boolean() }),
     access: 'public',
     activity: false,
+    kiosk: true,
     audit: { action: 'VIEW', resourceType: 'settings' },
   }),
   'account.requestPasswordReset': channel({
@@ -161,6 +193,8 @@ export const contract = {
       user: userSummarySchema.nullable(),
       /** The screen is locked after idle time: only this user's password, or switching user, goes on. */
       locked: z.boolean(),
+      /** Why, when locked (absent otherwise). */
+      lockReason: z.enum(LOCK_REASONS).optional(),
       /** Seconds until the session locks for lack of activity; null when signed out or locked. */
       idleLockInSeconds: z.number().int().nullable(),
       /** Where the sign-in stands on two-step verification; null when signed out. */
@@ -173,6 +207,8 @@ export const contract = {
     whileLocked: true,
     twoFactorStates: BOTH_STATES,
     duringPasswordChange: true,
+    // A kiosk has no session: the answer is "signed out", which is all the start screen needs to know.
+    kiosk: true,
     audit: { action: 'VIEW', resourceType: 'session' },
   }),
   'session.unlock': channel({
@@ -546,12 +582,18 @@ export const contract = {
   }),
   'settings.getSecurity': channel({
     input: empty,
-    output: z.object({ values: securitySettingsSchema, defaults: securitySettingsSchema }),
+    output: z.object({
+      values: securitySettingsSchema,
+      defaults: securitySettingsSchema,
+      /** The settings the machine policy fixes on this workstation: shown read-only, refused by updateSecurity. */
+      fixedByPolicy: z.array(securitySettingsSchema.keyof()),
+    }),
     access: 'settings.manage',
     audit: { action: 'VIEW', resourceType: 'settings' },
   }),
   'settings.updateSecurity': channel({
-    input: z.strictObject({ values: securitySettingsSchema.partial() }),
+    // Only the keys sent are changed (`.partial()` would fill every other key with its default).
+    input: z.strictObject({ values: securitySettingsPatchSchema }),
     output: z.object({ values: securitySettingsSchema }),
     access: 'settings.manage',
     reauth: true,
@@ -663,6 +705,47 @@ export const contract = {
     output: z.object({ checkpoint: checkpointSchema, text: z.string() }),
     access: 'audit.review',
     audit: { action: 'AUDIT_CHECKPOINT', resourceType: 'audit_trail' },
+  }),
+  'kiosk.status': channel({
+    input: empty,
+    output: z.object({
+      /** The machine policy makes this computer a front-desk kiosk. */
+      enabled: z.boolean(),
+      /** This window is a kiosk now (false after an administrator's exit, until the kiosk returns). */
+      active: z.boolean(),
+      /** Out of kiosk with nobody signed in yet: seconds until the kiosk returns by itself; null otherwise. */
+      returnsInSeconds: z.number().int().nullable(),
+    }),
+    access: 'public',
+    activity: false,
+    whileLocked: true,
+    twoFactorStates: BOTH_STATES,
+    duringPasswordChange: true,
+    kiosk: true,
+    audit: { action: 'VIEW', resourceType: 'kiosk' },
+  }),
+  'kiosk.exit': channel({
+    input: z.strictObject({
+      email: emailSchema,
+      password: passwordSchema,
+      /** Needed when the administrator has two-step verification: a current code or a backup code. */
+      code: secondFactorSchema.optional(),
+    }),
+    output: z.object({ returnsInSeconds: z.number().int() }),
+    access: 'public',
+    kiosk: true,
+    // A wrong password here is a failed sign-in like any other: the same counters, the same action in the trail.
+    audit: { action: 'KIOSK_EXITED', onFailure: 'LOGIN_FAILED', resourceType: 'kiosk' },
+  }),
+  'kiosk.enter': channel({
+    input: empty,
+    output: z.object({ active: z.literal(true) }),
+    access: 'public',
+    whileLocked: true,
+    twoFactorStates: BOTH_STATES,
+    duringPasswordChange: true,
+    kiosk: true,
+    audit: { action: 'KIOSK_ENTERED', resourceType: 'kiosk' },
   }),
 } satisfies Record<string, ChannelSpec>;
 

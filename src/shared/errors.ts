@@ -23,6 +23,10 @@ export const ERROR_MESSAGES = {
   REAUTH_REQUIRED: 'For this action, confirm your password again.',
   PASSWORD_CHANGE_REQUIRED: 'Choose a new password before you go on.',
   LAST_ADMIN: 'This would leave the clinic without an active administrator.',
+  KIOSK_MODE:
+    'This computer is a front-desk kiosk: only patient registration and email verification are available here.',
+  POLICY_FIXED:
+    'That setting is set by your organization (a machine policy IT put on this computer), so it cannot be changed here.',
   SETUP_DONE: 'HealthSphere is already set up. Sign in instead.',
   UNAVAILABLE: 'The service is not available right now. Try again in a moment.',
   DATABASE_UNAVAILABLE:
@@ -37,7 +41,7 @@ export const ERROR_CODES = Object.keys(ERROR_MESSAGES) as ErrorCode[];
 export interface AppError {
   code: ErrorCode;
   message: string;
-  /** Which fields were refused, for INVALID_INPUT and WEAK_PASSWORD; never echoes the value. */
+  /** Which fields were refused, for INVALID_INPUT, WEAK_PASSWORD and POLICY_FIXED; never echoes the value. */
   fields?: Record<string, string>;
   /** For RATE_LIMITED and ACCOUNT_LOCKED: when trying again can succeed. */
   retryAfterSeconds?: number;

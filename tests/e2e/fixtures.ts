@@ -16,14 +16,16 @@ export interface Preview {
   env: NodeJS.ProcessEnv;
   /** Runs healthsphere-admin against this preview's database. */
   admin(args: string[], input?: string): { status: number | null; stdout: string; stderr: string };
+  /** Plays the operating system on the preview's standard input: 'lock-screen', 'suspend', 'idle <seconds>'. */
+  system(signal: string): void;
 }
 
 export const SCREENSHOT_DIR = path.resolve('test-results/screens');
 
-export const test = base.extend<{ preview: Preview }>({
-  // Playwright requires the destructuring pattern for a fixture's first argument, even when empty.
-  // eslint-disable-next-line no-empty-pattern
-  preview: async ({}, use) => {
+export const test = base.extend<{ preview: Preview; previewEnv: Record<string, string> }>({
+  /** More environment for the preview and its command line, e.g. `test.use({ previewEnv: { HEALTHSPHERE_POLICY } })`. */
+  previewEnv: [{}, { option: true }],
+  preview: async ({ previewEnv }, use) => {
     const mailbox = new TestMailbox();
     const smtpUrl = await mailbox.start();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-e2e-'));
@@ -33,6 +35,7 @@ export const test = base.extend<{ preview: Preview }>({
       HEALTHSPHERE_SMTP_URL: smtpUrl,
       HEALTHSPHERE_MASTER_KEY: randomBytes(32).toString('base64'),
       HEALTHSPHERE_DATABASE_URL: '',
+      ...previewEnv,
     };
     const child: ChildProcess = spawn(process.execPath, ['scripts/preview-browser.js', '--no-build', '--port', '0'], {
       env,
@@ -71,7 +74,8 @@ export const test = base.extend<{ preview: Preview }>({
         await new Promise((r) => setTimeout(r, 50));
       }
     };
-    await use({ url, newWindowUrl, mailbox, env, admin });
+    const system = (signal: string) => void child.stdin!.write(`system ${signal}\n`);
+    await use({ url, newWindowUrl, mailbox, env, admin, system });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     // SIGTERM stops the preview cleanly: sessions ended, database closed, exit status 0.

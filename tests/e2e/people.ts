@@ -35,7 +35,8 @@ export async function signOut(page: Page): Promise<void> {
 /** Registers the patient through the form and verifies the emailed code; ends on Sign in. */
 export async function registerPatient(page: Page, preview: Preview): Promise<void> {
   await page.getByRole('button', { name: 'Create an account' }).click();
-  await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
+  // Register arrives on demand with zxcvbn's password dictionaries (819 KB gzip): slow on a busy machine.
+  await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible({ timeout: 30_000 });
   await page.getByLabel('Email', { exact: true }).fill(PATIENT.email);
   await page.getByLabel('First name').fill(PATIENT.firstName);
   await page.getByLabel('Last name').fill(PATIENT.lastName);

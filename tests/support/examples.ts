@@ -90,4 +90,7 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
       'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
   },
   'profile.getAvatar': {},
+  'kiosk.status': {},
+  'kiosk.exit': { email: 'fuzz-admin@clinic.example', password: 'quiet harbour lantern 42', code: '123456' },
+  'kiosk.enter': {},
 };

@@ -7,7 +7,7 @@ import knex from 'knex';
 import { inject } from 'vitest';
 import { type Core, startCore } from '../../src/main/core';
 import { ManualClock } from '../../src/main/core/clock';
-import { APP_VERSION } from '../../src/main/core/config';
+import { APP_VERSION, type CoreConfig } from '../../src/main/core/config';
 import { silentLogger } from '../../src/main/core/log';
 import type { Engine } from '../../src/main/core/db/connection';
 
@@ -48,6 +48,10 @@ export async function startTestCore(
     /** Another workstation on the same PostgreSQL database (with the same key). */
     sameDatabaseAs?: TestCore;
     hostname?: string;
+    /** The machine policy in force (from loadConfig on a real policy file). */
+    policy?: CoreConfig['policy'];
+    /** A front-desk kiosk, as the machine policy's kioskMode makes it. */
+    kioskMode?: boolean;
   } = {},
 ): Promise<TestCore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-core-'));
@@ -62,6 +66,8 @@ export async function startTestCore(
       smtpUrl: options.smtpUrl,
       masterKey,
       appVersion: APP_VERSION,
+      policy: options.policy,
+      kioskMode: options.kioskMode,
     },
     clock,
     log: silentLogger,

@@ -2,7 +2,14 @@
 // Every request ends in a Result; nothing thrown crosses the boundary, and every request is audited.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { type AuditAction, type ChannelName, type ChannelSpec, contract, isChannelName } from '../../shared/contract';
+import {
+  type AuditAction,
+  type ChannelName,
+  type ChannelSpec,
+  type LockReason,
+  contract,
+  isChannelName,
+} from '../../shared/contract';
 import { type ErrorCode, type Result, errorResult } from '../../shared/errors';
 import { hasPermission } from '../../shared/roles';
 import { AuditBatch, type AuditEvent, type AuditOutcome, type AuditStamp, writeAuditEvent } from './audit/audit-writer';
@@ -11,8 +18,10 @@ import type { Clock } from './clock';
 import { keyedHash } from './crypto/hmac';
 import type { DerivedKeys } from './crypto/keys';
 import { isConnectionError } from './db/connection';
+import { retryOnWriteConflict } from './db/retry';
 import { DomainError } from './domain-error';
 import type { Logger } from './log';
+import { type KioskReturnReason, type KioskSessionView, type KioskState, allowedInKiosk } from './kiosk';
 import { enqueueMail } from './mail/outbox';
 import {
   REAUTH_WINDOW_MS,
@@ -37,6 +46,7 @@ const DENIED_CODES: ReadonlySet<ErrorCode> = new Set([
   'NOT_SIGNED_IN',
   'SESSION_EXPIRED',
   'FORBIDDEN',
+  'KIOSK_MODE',
 ]);
 
 export interface DispatchDeps {
@@ -51,6 +61,8 @@ export interface DispatchDeps {
   /** Called after a transaction that queued mail commits. */
   onMailQueued: () => void;
   settings: SettingsStore;
+  /** The front-desk kiosk's state (machine policy kioskMode); absent or disabled: no kiosk. */
+  kiosk?: KioskState;
 }
 
 /** What the audit trail records of a session: a hash of its token's hash, so the trail cannot be used to look one up. */
@@ -126,7 +138,34 @@ export function createDispatch(deps: DispatchDeps) {
     });
   }
 
-  type Resolved = { session: ActiveSession | null; state: 'active' | 'locked' | 'expired' | 'none' };
+  /**
+   * Locks a caller's session and records why, in one transaction: the one way any lock is written (idle, screen
+   * lock, sleep, system idle). Nothing is recorded when the session was already locked or ended meanwhile.
+   */
+  async function lockSessionAudited(callerId: string, session: ActiveSession, reason: LockReason): Promise<void> {
+    const locked = await knex.transaction(async (trx) => {
+      const nowMs = clock.nowMs();
+      if (!(await lockSession(trx, session.id, nowMs))) return false;
+      await writeAuditEvent(trx, stamp(), {
+        action: 'SESSION_LOCKED',
+        outcome: 'success',
+        actor: actorOf(session),
+        sessionHash: auditSessionRef(session.tokenHash),
+        resourceType: 'session',
+        resourceId: session.id,
+        details: { reason },
+      });
+      return true;
+    });
+    if (locked) registry.setLockReason(callerId, reason);
+  }
+
+  type Resolved = {
+    session: ActiveSession | null;
+    state: 'active' | 'locked' | 'expired' | 'none';
+    /** This lookup found the idle time passed, and locked the session. */
+    newlyLocked?: boolean;
+  };
 
   /** Resolves the caller's session; an expired one is ended and forgotten, an idle one locked; both audited. */
   async function resolveSession(caller: Caller, settings: SecuritySettings): Promise<Resolved> {
@@ -137,22 +176,8 @@ export function createDispatch(deps: DispatchDeps) {
       case 'active':
         return { session: lookup.session, state: 'active' };
       case 'locked':
-        if (lookup.newly) {
-          const { session } = lookup;
-          await knex.transaction(async (trx) => {
-            await lockSession(trx, session.id, clock.nowMs());
-            await writeAuditEvent(trx, stamp(), {
-              action: 'SESSION_LOCKED',
-              outcome: 'success',
-              actor: actorOf(session),
-              sessionHash: auditSessionRef(session.tokenHash),
-              resourceType: 'session',
-              resourceId: session.id,
-              details: { reason: 'idle' },
-            });
-          });
-        }
-        return { session: lookup.session, state: 'locked' };
+        if (lookup.newly) await lockSessionAudited(caller.id, lookup.session, 'idle');
+        return { session: lookup.session, state: 'locked', newlyLocked: lookup.newly };
       case 'expired':
         registry.forget(caller.id);
         await endSessionAudited(lookup.session, 'expired', 'SESSION_EXPIRED');
@@ -163,8 +188,80 @@ export function createDispatch(deps: DispatchDeps) {
     }
   }
 
+  /**
+   * Automatic logoff of one caller (this computer's screen locked, it went to sleep, or nobody touched it): a
+   * signed-in session is locked; one halfway through two-step verification is ended, since there is nothing to
+   * unlock yet. An expired or already idle session is handled as any request would. Says what changed.
+   */
+  async function lockCaller(callerId: string, reason: LockReason): Promise<'locked' | 'ended' | null> {
+    const caller: Caller = { id: callerId };
+    const resolved = await resolveSession(caller, await deps.settings.security());
+    const { session } = resolved;
+    if (resolved.state === 'expired') return 'ended';
+    if (!session) return null;
+    if (resolved.state === 'locked') return resolved.newlyLocked ? 'locked' : null;
+    if (session.twoFactorState !== 'complete') {
+      registry.forget(callerId);
+      await endSessionAudited(session, 'auto_logoff', 'LOGOUT', { reason, twoFactor: session.twoFactorState });
+      return 'ended';
+    }
+    await lockSessionAudited(callerId, session, reason);
+    return 'locked';
+  }
+
+  /**
+   * A window out of kiosk (an administrator's exit) goes back when its time or its session is over (kiosk.ts):
+   * before each request, with the session as resolved. A locked session is ended, not left behind the kiosk.
+   */
+  async function kioskGate(caller: Caller, resolved: Resolved): Promise<Resolved> {
+    const kiosk = deps.kiosk;
+    if (!kiosk?.suspension(caller.id)) return resolved;
+    const view: KioskSessionView =
+      resolved.state === 'active' ? 'active' : resolved.state === 'locked' ? 'locked' : 'none';
+    const reason = kiosk.observe(caller.id, view, clock.nowMs());
+    if (!reason) return resolved;
+    await kioskReturn(caller, resolved.session, reason);
+    return { session: null, state: 'none' };
+  }
+
+  /** Puts a window back in kiosk (first, so that it fails closed), ends its session, and records both. */
+  async function kioskReturn(caller: Caller, session: ActiveSession | null, reason: KioskReturnReason | null) {
+    if (!reason || !deps.kiosk?.resume(caller.id)) return;
+    if (session) registry.forget(caller.id);
+    try {
+      await knex.transaction(async (trx) => {
+        const s = stamp(caller);
+        const actor = session ? actorOf(session) : undefined;
+        const sessionHash = session ? auditSessionRef(session.tokenHash) : null;
+        if (session) {
+          await endSession(trx, session.id, 'logout', s.nowMs);
+          await writeAuditEvent(trx, s, {
+            action: 'LOGOUT',
+            outcome: 'success',
+            actor,
+            sessionHash,
+            resourceType: 'session',
+            resourceId: session.id,
+            details: { reason: 'kiosk returned' },
+          });
+        }
+        await writeAuditEvent(trx, s, {
+          action: 'KIOSK_ENTERED',
+          outcome: 'success',
+          actor,
+          sessionHash,
+          resourceType: 'kiosk',
+          details: { reason },
+        });
+      });
+    } catch (err) {
+      log.error('could not record the return to kiosk', { reason: (err as Error).name });
+    }
+  }
+
   /** A renderer went away (window closed, preview connection gone for good): its session ends. */
   async function forgetCaller(callerId: string): Promise<void> {
+    deps.kiosk?.forget(callerId);
     const token = registry.forget(callerId);
     if (!token) return;
     const lookup = await findSession(
@@ -221,8 +318,11 @@ export function createDispatch(deps: DispatchDeps) {
     try {
       // The session first, so that even a refused payload is recorded with who sent it.
       const settings = await deps.settings.security();
-      const resolved = await resolveSession(caller, settings);
+      const resolved = await kioskGate(caller, await resolveSession(caller, settings));
       session = resolved.session;
+      // A front-desk kiosk: only the channels the contract marks for it, whatever the payload (kiosk.ts).
+      if (deps.kiosk?.isActive(caller.id) && !allowedInKiosk(spec))
+        return await refuse('KIOSK_MODE', undefined, { details: { stage: 'kiosk' } });
       if (payloadSize(payload) > (spec.maxPayloadBytes ?? MAX_PAYLOAD_BYTES))
         return await refuse('INVALID_INPUT', { _: 'The request is too large.' });
       const parsed = spec.input.safeParse(payload);
@@ -281,7 +381,7 @@ export function createDispatch(deps: DispatchDeps) {
 
     let outcome: { result: Result<unknown>; auditOutcome: AuditOutcome } | undefined;
     try {
-      outcome = await retryOnConflict(() =>
+      outcome = await retryOnWriteConflict(() =>
         knex.transaction(async (trx) => {
           // A retried attempt starts clean: nothing of a rolled-back attempt carries over.
           afterCommit.length = 0;
@@ -343,6 +443,13 @@ export function createDispatch(deps: DispatchDeps) {
         log.error('after-commit task failed', { channel, reason: err instanceof Error ? err.name : 'unknown' });
       }
     }
+    // Signed out, or the session ended otherwise: a window out of kiosk goes back at once.
+    if (deps.kiosk?.suspension(caller.id))
+      await kioskReturn(
+        caller,
+        null,
+        deps.kiosk.observe(caller.id, registry.tokenOf(caller.id) ? 'active' : 'none', clock.nowMs()),
+      );
     return outcome.result;
   }
 
@@ -357,27 +464,7 @@ export function createDispatch(deps: DispatchDeps) {
     });
   }
 
-  return { dispatch, forgetCaller, recordUntrustedCall };
-}
-
-/** PostgreSQL's answers when two transactions lock rows in opposite orders (or conflict under SERIALIZABLE). */
-const CONFLICT_CODES = new Set(['40P01', '40001']);
-const CONFLICT_ATTEMPTS = 4;
-
-/**
- * Runs a transaction again when PostgreSQL aborted it as one side of a deadlock: the whole attempt rolled back,
- * so running it again is what the person asked for (e.g. two admins acting on each other from two desks).
- */
-async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (i >= CONFLICT_ATTEMPTS || typeof code !== 'string' || !CONFLICT_CODES.has(code)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * i));
-    }
-  }
+  return { dispatch, forgetCaller, recordUntrustedCall, lockCaller };
 }
 
 /** Why the access gate refuses a request to a channel that is not public, or null when it lets it through. */

@@ -8,10 +8,11 @@ import { type ArchiveResult, archiveTrail } from './audit/audit-archive';
 import { AuditJobs, exportHeader, exportTrail, verifyTrail } from './audit/audit-jobs';
 import { type AuditEvent, type AuditStamp, createCheckpoint, writeAuditEvent } from './audit/audit-writer';
 import { sealUnsealedEvents } from './audit/legacy-events';
+import { type AutoLogoff, type SystemActivity, startAutoLogoff } from './auto-logoff';
 import { auditTrailHandlers } from './services/audit-trail';
 import type { Caller, Workstation } from './caller';
 import { type Clock, systemClock } from './clock';
-import type { CoreConfig } from './config';
+import { type CoreConfig, policyWarnings } from './config';
 import { type KeyProtector, deriveKeys, loadDataKey } from './crypto/keys';
 import { checkDataKey } from './crypto/key-check';
 import { prepareDummyHash } from './crypto/password';
@@ -60,6 +61,11 @@ import {
   userSessions,
 } from './services/users-admin';
 import { SessionRegistry } from './session-registry';
+import { KioskState } from './kiosk';
+import { kioskHandlers } from './services/kiosk';
+import { type CommandLine, createCommandLine } from './command-line';
+import { retryOnWriteConflict } from './db/retry';
+import { describeWorkstation } from './caller';
 
 export interface CoreOptions {
   config: CoreConfig;
@@ -71,6 +77,13 @@ export interface CoreOptions {
   sendMail?: boolean;
   /** What the shell wants administrators told (e.g. no OS keychain on this machine). */
   warnings?: string[];
+  /**
+   * The operating system's screen lock, sleep and idle time (Electron's powerMonitor; the preview's standard
+   * input): with it, this core's sessions lock automatically. The command line has none.
+   */
+  systemActivity?: SystemActivity;
+  /** How often the system's idle time is read; tests shorten it. */
+  systemPollMs?: number;
 }
 
 export interface Core {
@@ -79,9 +92,21 @@ export interface Core {
   forgetCaller(callerId: string): Promise<void>;
   /** The shell refused a call that was not from the app's own window; the core records it. */
   recordUntrustedCall(channel: string): Promise<void>;
+  /**
+   * The front-desk kiosk (machine policy kioskMode): whether a window is one now, and a call back whenever a
+   * window leaves kiosk (an administrator's exit) or goes back, so that the shell sets the window's kiosk mode.
+   */
+  readonly kiosk: Pick<KioskState, 'enabled' | 'isActive' | 'onChange'>;
+  /**
+   * Calls back with a renderer's caller id when the core locked or ended its session by itself (screen lock,
+   * sleep, system idle), so that the shell tells that renderer at once. Returns a function that stops it.
+   */
+  onSessionChange(listener: (callerId: string) => void): () => void;
   close(): Promise<void>;
   readonly db: Database;
   readonly mail: MailSender;
+  /** The admin command line's way to the same handlers the admin screens use, audited as the command line. */
+  readonly commandLine: CommandLine;
   /** Operations of the admin command line, which is not a renderer and so does not go through dispatch. */
   readonly admin: {
     createStaffAccount(account: StaffAccount): Promise<number>;
@@ -149,7 +174,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   if (options.sendMail !== false) mail.start();
 
   const registry = new SessionRegistry();
-  const settings = new SettingsStore(db.knex, clock);
+  const kiosk = new KioskState(config.kioskMode === true);
+  const kioskChannels = kioskHandlers(kiosk, registry);
+  const settings = new SettingsStore(db.knex, clock, config.policy?.settings);
+  if (config.policy) {
+    log.info('machine policy in force', { file: config.policy.file, fixes: settings.fixedKeys().join(',') });
+    for (const warning of policyWarnings(config)) log.warn(warning);
+  }
   const sessions = sessionHandlers(registry);
   const admin = adminHandlers(settings, mail, {
     keyProtection: config.masterKey ? 'environment' : options.keyProtector ? 'os-keychain' : 'key-file',
@@ -159,7 +190,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const jobs = new AuditJobs(clock, path.join(config.dataDir, 'exports'));
   const record = async (event: AuditEvent) => {
     try {
-      await db.knex.transaction((trx) => writeAuditEvent(trx, stamp(), event));
+      // Another process (the command line beside the app, or the app beside it) may have written first.
+      await retryOnWriteConflict(() => db.knex.transaction((trx) => writeAuditEvent(trx, stamp(), event)));
     } catch (err) {
       log.error('could not write an audit event', { action: event.action, reason: (err as Error).name });
     }
@@ -220,8 +252,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'reports.securitySummary': securitySummary,
     'reports.reviewEmergencyAccess': reviewEmergencyAccess,
     ...auditTrail,
+    'kiosk.status': kioskChannels.status,
+    'kiosk.exit': kioskChannels.exit,
+    'kiosk.enter': kioskChannels.enter,
   };
-  const { dispatch, forgetCaller, recordUntrustedCall } = createDispatch({
+  const { dispatch, forgetCaller, recordUntrustedCall, lockCaller } = createDispatch({
     knex: db.knex,
     clock,
     keys,
@@ -232,15 +267,56 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     log,
     settings,
     onMailQueued: () => void mail.kick(),
+    kiosk,
+  });
+
+  const sessionListeners = new Set<(callerId: string) => void>();
+  let autoLogoff: AutoLogoff | undefined;
+  if (options.systemActivity) {
+    autoLogoff = startAutoLogoff({
+      activity: options.systemActivity,
+      idleLimitSeconds: async () => (await settings.security()).sessionIdleMinutes * 60,
+      callers: () => registry.callers(),
+      lockCaller,
+      notify: (callerId) => {
+        for (const listener of sessionListeners) {
+          try {
+            listener(callerId);
+          } catch {
+            log.error('a session listener failed', { caller: callerId });
+          }
+        }
+      },
+      log,
+      pollMs: options.systemPollMs,
+    });
+  }
+
+  const commandLine = createCommandLine({
+    knex: db.knex,
+    keys,
+    stamp,
+    settings,
+    handlers,
+    workstation: describeWorkstation(workstation),
+    log,
+    onMailQueued: () => void mail.kick(),
   });
 
   return {
     db,
     mail,
+    commandLine,
     dispatch,
     forgetCaller,
     recordUntrustedCall,
+    kiosk,
+    onSessionChange(listener) {
+      sessionListeners.add(listener);
+      return () => void sessionListeners.delete(listener);
+    },
     async close() {
+      await autoLogoff?.stop();
       await jobs.close();
       await mail.stop();
       await db.knex.destroy();
@@ -265,17 +341,19 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         return verification;
       },
       checkpointAudit: () =>
-        db.knex.transaction(async (trx) => {
-          const point = await createCheckpoint(trx, keys.auditSignature, clock.nowMs(), null);
-          await writeAuditEvent(trx, stamp(), {
-            action: 'AUDIT_CHECKPOINT',
-            outcome: 'success',
-            channel: 'cli.audit-checkpoint',
-            resourceType: 'audit_trail',
-            resourceId: point.seq,
-          });
-          return point;
-        }),
+        retryOnWriteConflict(() =>
+          db.knex.transaction(async (trx) => {
+            const point = await createCheckpoint(trx, keys.auditSignature, clock.nowMs(), null);
+            await writeAuditEvent(trx, stamp(), {
+              action: 'AUDIT_CHECKPOINT',
+              outcome: 'success',
+              channel: 'cli.audit-checkpoint',
+              resourceType: 'audit_trail',
+              resourceId: point.seq,
+            });
+            return point;
+          }),
+        ),
       exportAudit: async (request, onProgress = () => {}) => {
         const written = await exportTrail(
           db.knex,

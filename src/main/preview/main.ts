@@ -5,6 +5,7 @@ import { startCore } from '../core';
 import { ConfigError, loadConfig } from '../core/config';
 import { buildPreview } from './build';
 import { startPreviewServer } from './server';
+import { PreviewSystemActivity } from './system-activity';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -19,11 +20,14 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a number from 0 to 65535');
   if (!values['no-build']) await buildPreview();
   if (values['build-only']) return;
-  const core = await startCore({ config: loadConfig(process.env) });
+  // The operating system's screen lock, sleep and idle time come from standard input here (see system-activity.ts).
+  const system = new PreviewSystemActivity();
+  const core = await startCore({ config: loadConfig(process.env), systemActivity: system });
   const preview = await startPreviewServer(core, port);
   console.log(`HealthSphere preview: ${preview.url}`);
   // Only the process holding the preview's standard input can open another window: a line "new-window"
-  // prints one more one-time URL (tests use it for a second workstation).
+  // prints one more one-time URL (tests use it for a second workstation). It also plays the operating system:
+  // "system lock-screen", "system suspend", "system idle <seconds>" (automatic logoff; see system-activity.ts).
   process.stdin.setEncoding('utf8');
   let pending = '';
   process.stdin.on('data', (chunk: string) => {
@@ -32,6 +36,8 @@ async function main(): Promise<void> {
     pending = lines.pop() ?? '';
     for (const line of lines)
       if (line.trim() === 'new-window') console.log(`HealthSphere preview: ${preview.newWindowUrl()}`);
+      else if (line.trim().startsWith('system ') && !system.handleLine(line))
+        console.error(`HealthSphere preview: not understood: ${line.trim().slice(0, 80)}`);
   });
   process.stdin.on('error', () => undefined);
 

@@ -1,17 +1,18 @@
 // IPC registration: the only file that touches ipcMain. One handler per contract channel ('hs:' + name);
 // each drops calls that are not from the app's own main frame before dispatch sees them, and never lets
 // an exception cross to the renderer.
-import { app, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { CHANNEL_NAMES, CHANNEL_PREFIX } from '../../shared/contract';
+import { app, ipcMain, webContents, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { CHANNEL_NAMES, CHANNEL_PREFIX, SESSION_CHANGED_CHANNEL } from '../../shared/contract';
 import { errorResult, type Result } from '../../shared/errors';
 import type { Logger } from '../core/log';
-import { isTrustedSender, type AppLocation, type SenderFacts } from './sender-check';
+import { isAppUrl, isTrustedSender, type AppLocation, type SenderFacts } from './sender-check';
 
 /** The part of the core that IPC needs. */
 export interface IpcCore {
   dispatch(channel: unknown, payload: unknown, caller: { id: string }): Promise<Result<unknown>>;
   forgetCaller(callerId: string): Promise<void>;
   recordUntrustedCall(channel: string): Promise<void>;
+  onSessionChange(listener: (callerId: string) => void): () => void;
 }
 
 export interface IpcOptions {
@@ -20,8 +21,14 @@ export interface IpcOptions {
   log: Logger;
 }
 
-function callerId(contentsId: number): string {
+/** The core's caller id of a window's webContents. */
+export function callerId(contentsId: number): string {
   return `window:${contentsId}`;
+}
+
+function contentsOf(id: string): WebContents | undefined {
+  const match = /^window:(\d+)$/.exec(id);
+  return match ? webContents.fromId(Number(match[1])) : undefined;
 }
 
 function senderFacts(event: IpcMainInvokeEvent, isAppWebContents: (contents: WebContents) => boolean): SenderFacts {
@@ -79,9 +86,20 @@ export function registerIpc(core: IpcCore, options: IpcOptions): IpcRegistration
     });
   });
 
+  // The core locked or ended a window's session by itself (screen lock, sleep, system idle): that window is told
+  // at once, and only if it is one of the app's own windows showing the app's page. The message carries nothing;
+  // the renderer asks session.current.
+  const stopNotices = core.onSessionChange((id) => {
+    const contents = contentsOf(id);
+    if (!contents || contents.isDestroyed() || !isAppWebContents(contents)) return;
+    if (!isAppUrl(contents.getURL(), location)) return;
+    contents.send(SESSION_CHANGED_CHANNEL);
+  });
+
   return {
     stop: () => {
       stopped = true;
+      stopNotices();
     },
   };
 }

@@ -2,27 +2,34 @@
 // lock: it learns from the core when the session would lock, checks then, and shows the Lock screen.
 // After the password, two-step verification may come first: a code ('pending') or setting it up ('enroll').
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { contract, type ChannelOutput } from '../../shared/contract';
+import { contract, type ChannelOutput, type LockReason } from '../../shared/contract';
 import { ERROR_MESSAGES, type AppError } from '../../shared/errors';
 import type { UserSummary } from '../../shared/schemas';
-import { call, observeCalls } from './api';
+import { call, observeCalls, onSessionChange } from './api';
 import type { NoticeMessage } from './components/Notice';
 import { backupCodesLeftText } from './components/twoFactor';
 import { DatabaseBanner } from './components/DatabaseBanner';
 import { ReauthDialog } from './components/ReauthDialog';
-import { BackupCodesScreen } from './screens/BackupCodesScreen';
-import { ChangePasswordScreen } from './screens/ChangePasswordScreen';
-import { EnrollTwoFactorScreen } from './screens/EnrollTwoFactorScreen';
-import { ForgotPasswordScreen } from './screens/ForgotPasswordScreen';
+import { OnDemand } from './components/Loading';
 import { LoadingScreen } from './screens/LoadingScreen';
+// The lock screen is never loaded on demand: it must replace a portal at once, with nothing of it left in the page.
 import { LockScreen } from './screens/LockScreen';
-import { PortalScreen } from './screens/PortalScreen';
-import { RegisterScreen } from './screens/RegisterScreen';
-import { ResetPasswordScreen, resetRequestedText } from './screens/ResetPasswordScreen';
-import { SetupScreen } from './screens/SetupScreen';
 import { SignInScreen } from './screens/SignInScreen';
-import { TwoFactorScreen } from './screens/TwoFactorScreen';
-import { VerifyEmailScreen } from './screens/VerifyEmailScreen';
+import { resetRequestedText } from './screens/resetText';
+// Every screen but loading and Sign in is loaded on demand: the start-up JavaScript stays small (issue 8).
+import {
+  BackupCodesScreen,
+  ChangePasswordScreen,
+  EnrollTwoFactorScreen,
+  ForgotPasswordScreen,
+  PortalScreen,
+  RegisterScreen,
+  ResetPasswordScreen,
+  SetupScreen,
+  TwoFactorScreen,
+  VerifyEmailScreen,
+} from './screens/onDemand';
+import { KioskReturnBar, KioskScreen } from './screens/kiosk';
 
 type Screen =
   | { name: 'loading' }
@@ -37,7 +44,8 @@ type Screen =
   | { name: 'enroll'; user: UserSummary; from: 'signIn' | 'portal' }
   | { name: 'backupCodes'; user: UserSummary; codes: string[]; kind: 'first' | 'new' }
   | { name: 'portal'; user: UserSummary; notice?: NoticeMessage }
-  | { name: 'locked'; user: UserSummary };
+  | { name: 'locked'; user: UserSummary; reason?: LockReason }
+  | { name: 'kiosk' };
 
 type SessionScreen = Extract<Screen, { name: 'portal' | 'backupCodes' | 'enroll' }>;
 
@@ -61,6 +69,9 @@ function notice(text: string, tone: NoticeMessage['tone'] = 'success'): NoticeMe
 
 /** A second of margin, so that the core has locked the session when the check arrives. */
 const CHECK_MARGIN_MS = 1_000;
+/** Sign in's notice when automatic logoff ended a sign-in that was not complete. */
+const AUTO_LOGOFF_ENDED =
+  'The sign-in was ended because this computer was locked, went to sleep or was left unused. Sign in again.';
 /** When a check itself fails (the core is unreachable), try again after this long. */
 const RETRY_CHECK_MS = 30_000;
 
@@ -124,7 +135,7 @@ export function App() {
         if (shown.name !== 'enroll' || shown.from !== 'signIn' || shown.user.id !== user.id)
           setScreen({ name: 'enroll', user, from: 'signIn' });
       } else if (user && current.locked) {
-        setScreen({ name: 'locked', user });
+        setScreen({ name: 'locked', user, reason: current.lockReason });
       } else if (user && current.mustChangePassword) {
         // An administrator requires a new password: nothing else until it is chosen.
         if (shown.name !== 'changePassword' || shown.user.id !== user.id) setScreen({ name: 'changePassword', user });
@@ -172,6 +183,13 @@ export function App() {
   );
 
   const [database, setDatabase] = useState<'ok' | 'down' | 'restored'>('ok');
+
+  // Front-desk kiosk (machine policy): when the core says this window is one, nothing but the kiosk shows.
+  const [kioskPolicy, setKioskPolicy] = useState(false);
+  const enterKiosk = useCallback(() => {
+    setKioskPolicy(true);
+    if (screenRef.current.name !== 'kiosk') setScreen({ name: 'kiosk' });
+  }, [setScreen]);
   useEffect(() => {
     if (database !== 'restored') return;
     const timer = window.setTimeout(() => setDatabase('ok'), 8_000);
@@ -194,8 +212,17 @@ export function App() {
           return;
         }
         const { code, message } = result.error;
-        if (code === 'SESSION_LOCKED' && inSession(shown)) setScreen({ name: 'locked', user: shown.user });
-        else if ((code === 'SESSION_EXPIRED' || code === 'NOT_SIGNED_IN') && signedIn(shown)) sessionEnded(message);
+        if (code === 'KIOSK_MODE') {
+          enterKiosk();
+          return;
+        }
+        if (code === 'SESSION_LOCKED' && inSession(shown)) {
+          setScreen({ name: 'locked', user: shown.user });
+          // The Lock screen shows at once; the core then says why it locked.
+          void call((api) => api.session.current({})).then((current) => {
+            if (current.ok && screenRef.current.name === 'locked') applyCurrentRef.current(current.value);
+          });
+        } else if ((code === 'SESSION_EXPIRED' || code === 'NOT_SIGNED_IN') && signedIn(shown)) sessionEnded(message);
         else if (code === 'PASSWORD_CHANGE_REQUIRED' && inSession(shown)) {
           setScreen({ name: 'changePassword', user: shown.user });
         } else if (code === 'TWO_FACTOR_REQUIRED' && inSession(shown)) {
@@ -205,13 +232,20 @@ export function App() {
           });
         }
       }),
-    [scheduleIdleCheck, sessionEnded, setScreen],
+    [scheduleIdleCheck, sessionEnded, setScreen, enterKiosk],
   );
 
   useEffect(() => {
     if (started.current) return; // StrictMode runs effects twice in development: ask the core once.
     started.current = true;
     void (async () => {
+      // A front-desk kiosk shows its own start screen, and nothing else (not even first-run setup).
+      const kiosk = await call((api) => api.kiosk.status({}));
+      if (kiosk.ok && kiosk.value.enabled) setKioskPolicy(true);
+      if (kiosk.ok && kiosk.value.active) {
+        setScreen({ name: 'kiosk' });
+        return;
+      }
       // First run: no administrator exists yet, so the first one is created before anything else.
       const setup = await call((api) => api.setup.status({}));
       if (setup.ok && setup.value.needsSetup) {
@@ -226,10 +260,30 @@ export function App() {
 
   useEffect(() => stopIdleCheck, [stopIdleCheck]);
 
+  // Automatic logoff: the core locked this window's session by itself (this computer's screen locked, it went to
+  // sleep, or nobody touched it) and says so at once. Ask what the session is now: the Lock screen replaces whatever
+  // showed. A sign-in halfway through two-step verification was ended instead: back to Sign in.
+  useEffect(
+    () =>
+      onSessionChange(() => {
+        void call((api) => api.session.current({})).then((result) => {
+          if (!result.ok) return;
+          if (!result.value.user && signedIn(screenRef.current)) sessionEnded(AUTO_LOGOFF_ENDED);
+          else applyCurrentRef.current(result.value);
+        });
+      }),
+    [sessionEnded],
+  );
+
   return (
     <>
       <DatabaseBanner state={database} />
-      {renderScreen()}
+      {kioskPolicy && screen.name !== 'kiosk' && screen.name !== 'loading' && (
+        <KioskReturnBar screenKey={screen.name} signedIn={signedIn(screen)} onReturned={enterKiosk} />
+      )}
+      <OnDemand kind="screen" resetKey={screen.name}>
+        {renderScreen()}
+      </OnDemand>
       <ReauthDialog />
     </>
   );
@@ -237,6 +291,21 @@ export function App() {
   // Each screen is keyed so that moving between screens mounts it afresh (state reset, focus placed).
   function renderScreen() {
     switch (screen.name) {
+      case 'kiosk':
+        return (
+          <KioskScreen
+            key="kiosk"
+            onExited={() =>
+              setScreen({
+                name: 'signIn',
+                notice: notice(
+                  'Kiosk mode is off in this window. Sign in within 2 minutes, or the kiosk comes back.',
+                  'info',
+                ),
+              })
+            }
+          />
+        );
       case 'loading':
         return <LoadingScreen />;
       case 'setup':
@@ -412,6 +481,7 @@ export function App() {
           <LockScreen
             key={`locked-${screen.user.id}`}
             user={screen.user}
+            reason={screen.reason}
             onUnlocked={(user) => enterPortal(user)}
             onSwitchedUser={() =>
               setScreen({ name: 'signIn', notice: notice('The locked session was ended. Sign in to continue.') })
