@@ -23,8 +23,9 @@ export interface GuideBlock {
   text: string;
 }
 
-export function readGuide(): { markdown: string; blocks: GuideBlock[] } {
-  const markdown = fs.readFileSync(GUIDE_PATH, 'utf8');
+/** The labelled and unlabelled blocks of a markdown file (the IT guide unless told), in order. */
+export function readGuide(file = GUIDE_PATH): { markdown: string; blocks: GuideBlock[] } {
+  const markdown = fs.readFileSync(file, 'utf8');
   const blocks: GuideBlock[] = [];
   const fence = /^([ \t]*)```([\w-]+)(?:[ \t]+([\w-]+))?[ \t]*\n([\s\S]*?)^\1```[ \t]*$/gm;
   for (const match of markdown.matchAll(fence)) {
