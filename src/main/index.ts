@@ -5,6 +5,7 @@ import { startCore } from './core';
 import { ADMIN_PROGRAM, adminArguments, runAdminMode } from './cli/admin-mode';
 import { ConfigError, loadConfig, type CoreConfig } from './core/config';
 import { KeyFileError } from './core/crypto/keys';
+import { DatabaseNeedsMigrationError } from './core/db/connection';
 import { consoleLogger } from './core/log';
 import { callerId, registerIpc, type IpcRegistration } from './shell/ipc';
 import { mayQuit } from './shell/kiosk-window';
@@ -41,7 +42,7 @@ function failStart(err: unknown): void {
   if (err instanceof ConfigError) {
     // Names the key, and for the machine policy its file (config.ts; never a URL's password).
     dialog.showErrorBox('HealthSphere cannot start', err.explain());
-  } else if (err instanceof KeyFileError) {
+  } else if (err instanceof KeyFileError || err instanceof DatabaseNeedsMigrationError) {
     dialog.showErrorBox('HealthSphere cannot start', err.message);
   } else {
     log.error('HealthSphere could not start.', { reason: err instanceof Error ? err.message : String(err) });

@@ -426,7 +426,7 @@ describe.skipIf(!canRun)('the IT guide (docs/postgresql-for-it.md), followed on 
     );
     try {
       await expect(workstation(appUrl, 'front-desk-3')).rejects.toThrow(
-        /needs migrating, and this database role may not change its schema: IT runs "healthsphere-admin migrate"/,
+        /needs migrating, and this database role may not change its schema: IT runs "HealthSphere --admin migrate" \(or "healthsphere-admin migrate"\)/,
       );
     } finally {
       await query(ownerUrl, 'INSERT INTO knex_migrations (name, batch, migration_time) VALUES ($1, $2, $3)', [

@@ -18,6 +18,9 @@ export interface Database {
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
 /** Whether a connection or transaction is PostgreSQL's (row locks and FOR UPDATE exist there, not in SQLite). */
+/** A database this version must migrate, opened by a role that may not: the app says so at start (index.ts). */
+export class DatabaseNeedsMigrationError extends Error {}
+
 export function isPostgres(db: Knex | Knex.Transaction): boolean {
   return db.client.config.client === 'pg';
 }
@@ -94,9 +97,9 @@ export async function migrateToLatest(db: Database): Promise<string[]> {
   };
   if (await upToDate()) return [];
   const refused = (detail: string, cause?: unknown) =>
-    new Error(
+    new DatabaseNeedsMigrationError(
       `The database at ${db.location} needs migrating, and this database role may not change its schema: ` +
-        `IT runs "healthsphere-admin migrate" with the owner role first (${detail}).`,
+        `IT runs "HealthSphere --admin migrate" (or "healthsphere-admin migrate") with the owner role first (${detail}).`,
       { cause },
     );
   const client = db.knex.client as {
