@@ -77,6 +77,19 @@ describe('the policy file', () => {
     }
   });
 
+  it('lets no user swap IT’s machine-wide file for their own through HEALTHSPHERE_POLICY', () => {
+    const machineWide = policyFile({ kioskMode: true, settings: { twoFactorRequiredRoles: ['admin', 'doctor'] } });
+    const own = policyFile({ kioskMode: false, settings: { twoFactorRequiredRoles: [] } });
+    const config = loadConfig({ HEALTHSPHERE_POLICY: own }, undefined, { machineWideFile: machineWide });
+    expect(config.policy?.file).toBe(machineWide);
+    expect(config.kioskMode).toBe(true);
+    expect(config.policy?.settings).toEqual({ twoFactorRequiredRoles: ['admin', 'doctor'] });
+    expect(policyWarnings(config).join('\n')).toMatch(/HEALTHSPHERE_POLICY is set in the environment.*ignored/);
+    // Where IT put no file, the variable names the policy.
+    const elsewhere = path.join(path.dirname(machineWide), 'none-here.json');
+    expect(loadConfig({ HEALTHSPHERE_POLICY: own }, undefined, { machineWideFile: elsewhere }).policy?.file).toBe(own);
+  });
+
   it('stops the start naming the file and the key: unknown keys, out-of-range values, wrong types', () => {
     const cases: Array<[unknown, string, RegExp]> = [
       [{ settings: { passwordMinLength: 4 } }, 'settings.passwordMinLength', /must be at least 8/],

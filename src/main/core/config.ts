@@ -1,5 +1,6 @@
 // Configuration of the core, read once at start and validated: an invalid value stops the start naming its key.
 // Precedence, highest first: the machine policy file (IT) > the environment > settings an admin saved > defaults.
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { SecuritySettingsPatch } from '../../shared/settings';
@@ -101,6 +102,8 @@ export class ConfigError extends Error {
 export interface LoadConfigOptions {
   /** The platform whose machine-wide policy place is read (tests). */
   platform?: NodeJS.Platform;
+  /** The machine-wide place itself, instead of the platform's (tests). */
+  machineWideFile?: string;
   /** Read this policy file instead (`policy check --file`); `namedBy` is what errors call it. */
   policyFile?: { file: string; namedBy: string };
 }
@@ -111,13 +114,13 @@ export function policyLocation(
   options: LoadConfigOptions = {},
 ): { file: string; required: boolean; namedBy: string } {
   if (options.policyFile) return { ...options.policyFile, file: path.resolve(options.policyFile.file), required: true };
+  const machineWide = options.machineWideFile ?? defaultPolicyPath(options.platform ?? process.platform, env);
   const named = env[POLICY_ENV];
-  if (named) return { file: path.resolve(named), required: true, namedBy: POLICY_ENV };
-  return {
-    file: defaultPolicyPath(options.platform ?? process.platform, env),
-    required: false,
-    namedBy: 'the machine-wide place',
-  };
+  // IT's file at the machine-wide place always wins: HEALTHSPHERE_POLICY is any user's to set, and must not let
+  // them swap IT's policy (kiosk mode, password rules, mail server) for one of their own. It names a policy only
+  // on a computer where IT put none there (a share, a test).
+  if (named && !fs.existsSync(machineWide)) return { file: path.resolve(named), required: true, namedBy: POLICY_ENV };
+  return { file: machineWide, required: false, namedBy: 'the machine-wide place' };
 }
 
 /** Reads the configuration: the machine policy, then the environment; `defaultDataDir` is Electron's userData. */
@@ -155,12 +158,18 @@ export function loadConfig(
           file: where.file,
           values: policy,
           settings: policy.settings ?? {},
-          overriddenEnvironment: overridden
-            .filter(({ policyKey, variable }) => {
-              const set = env[variable];
-              return set !== undefined && set !== '' && set !== policy[policyKey];
-            })
-            .map(({ policyKey, variable }) => ({ variable, policyKey })),
+          overriddenEnvironment: [
+            ...overridden
+              .filter(({ policyKey, variable }) => {
+                const set = env[variable];
+                return set !== undefined && set !== '' && set !== policy[policyKey];
+              })
+              .map(({ policyKey, variable }) => ({ variable, policyKey })),
+            // HEALTHSPHERE_POLICY named another file, and IT's machine-wide file was read instead.
+            ...(env[POLICY_ENV] && where.namedBy !== POLICY_ENV && !options.policyFile
+              ? [{ variable: POLICY_ENV, policyKey: 'the whole policy' }]
+              : []),
+          ],
         }
       : undefined,
   };
