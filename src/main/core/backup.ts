@@ -221,11 +221,26 @@ export interface RestoreResult {
  * could have it open either.
  */
 function lockExclusively(file: string): BetterSqlite3.Database | null {
+  const inUse = () =>
+    new RestoreRefused(
+      `the database ${file} is open in HealthSphere (or another program) on this computer. ` +
+        'Close HealthSphere (every window, and any healthsphere-admin command still running), then restore ' +
+        'again. Nothing was changed.',
+    );
+  // Anything but "in use" or "not a database" fails closed: a restore never goes on unsure that nothing has it open.
+  const judge = (err: unknown): null => {
+    const code = sqliteCode(err);
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) throw inUse();
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return null;
+    throw new RestoreRefused(
+      `could not make sure that nothing has the database ${file} open (${code || 'error'}). Nothing was changed.`,
+    );
+  };
   let db: BetterSqlite3.Database;
   try {
     db = new BetterSqlite3(file, { fileMustExist: true, timeout: 0 });
-  } catch {
-    return null;
+  } catch (err) {
+    return judge(err);
   }
   try {
     db.pragma('locking_mode = EXCLUSIVE');
@@ -233,13 +248,7 @@ function lockExclusively(file: string): BetterSqlite3.Database | null {
     return db;
   } catch (err) {
     db.close();
-    if (['SQLITE_BUSY', 'SQLITE_LOCKED'].includes(sqliteCode(err)))
-      throw new RestoreRefused(
-        `the database ${file} is open in HealthSphere (or another program) on this computer. ` +
-          'Close HealthSphere (every window, and any healthsphere-admin command still running), then restore ' +
-          'again. Nothing was changed.',
-      );
-    return null;
+    return judge(err);
   }
 }
 
@@ -465,14 +474,23 @@ function replaceLive(live: string, staged: string, nowMs: number): Omit<RestoreR
     lock?.close();
   }
   // A log the previous file could not absorb stays with it; a log beside the new file would be replayed into it.
+  const moved: Array<[from: string, to: string]> = [];
   for (const suffix of ['-wal', '-journal']) {
     const log = `${live}${suffix}`;
     if (!fs.existsSync(log)) continue;
-    if (fs.statSync(log).size > 0) fs.renameSync(log, `${keptAs}${suffix}`);
-    else fs.rmSync(log, { force: true });
+    if (fs.statSync(log).size > 0) {
+      fs.renameSync(log, `${keptAs}${suffix}`);
+      moved.push([log, `${keptAs}${suffix}`]);
+    } else fs.rmSync(log, { force: true });
   }
   fs.rmSync(`${live}-shm`, { force: true });
-  fs.renameSync(staged, live);
+  try {
+    fs.renameSync(staged, live);
+  } catch (err) {
+    // The live database stays what it was: its logs go back beside it.
+    for (const [from, to] of moved) fs.renameSync(to, from);
+    throw err;
+  }
   fsyncDir(path.dirname(live));
   return { keptAs, previousHead };
 }
