@@ -318,7 +318,14 @@ export function createDispatch(deps: DispatchDeps) {
     try {
       // The session first, so that even a refused payload is recorded with who sent it.
       const settings = await deps.settings.security();
-      const resolved = await kioskGate(caller, await resolveSession(caller, settings));
+      let resolved = await kioskGate(caller, await resolveSession(caller, settings));
+      // A window in kiosk holds no session: one that slipped in (a sign-in that finished just as the kiosk came
+      // back) is ended before anything, and so can never be adopted by the next administrator's exit.
+      if (deps.kiosk?.isActive(caller.id) && resolved.session) {
+        registry.forget(caller.id);
+        await endSessionAudited(resolved.session, 'logout', 'LOGOUT', { reason: 'kiosk returned' });
+        resolved = { session: null, state: 'none' };
+      }
       session = resolved.session;
       // A front-desk kiosk: only the channels the contract marks for it, whatever the payload (kiosk.ts).
       if (deps.kiosk?.isActive(caller.id) && !allowedInKiosk(spec))

@@ -266,13 +266,23 @@ export function App() {
   useEffect(
     () =>
       onSessionChange(() => {
-        void call((api) => api.session.current({})).then((result) => {
-          if (!result.ok) return;
-          if (!result.value.user && signedIn(screenRef.current)) sessionEnded(AUTO_LOGOFF_ENDED);
-          else applyCurrentRef.current(result.value);
-        });
+        // Nothing of a session's screen stays up while the core is asked what changed (its answer can be slow,
+        // or not come at all with the database down): the lock or sign-in screen follows.
+        const wasSignedIn = signedIn(screenRef.current);
+        if (wasSignedIn && screenRef.current.name !== 'locked') setScreen({ name: 'loading' });
+        const ask = (): void => {
+          void call((api) => api.session.current({})).then((result) => {
+            if (!result.ok) {
+              window.setTimeout(ask, 2_000);
+              return;
+            }
+            if (!result.value.user && wasSignedIn) sessionEnded(AUTO_LOGOFF_ENDED);
+            else applyCurrentRef.current(result.value);
+          });
+        };
+        ask();
       }),
-    [sessionEnded],
+    [sessionEnded, setScreen],
   );
 
   return (

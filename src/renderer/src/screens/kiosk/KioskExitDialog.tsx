@@ -1,6 +1,6 @@
 // "Staff: exit kiosk": an administrator's email and password (and, with two-step verification, a code) turn kiosk
 // mode off in this window. The core checks them as it checks a sign-in (kiosk.exit); nobody is signed in by it.
-import { Button, Group, Modal, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useRef, useState, type FormEvent } from 'react';
 import { call, fieldMessages } from '../../api';
 import { ErrorAlert, type ShownError } from '../../components/ErrorAlert';
@@ -104,7 +104,9 @@ export function KioskExitDialog({ opened, onClose, onExited }: KioskExitDialogPr
                 onChange={(event) => update('email', event.currentTarget.value)}
                 error={fieldErrors.email}
               />
-              <PasswordInput
+              {/* No "show password" button at a public desk: the next patient could reveal what stays typed. */}
+              <TextInput
+                type="password"
                 ref={refs.password}
                 label="Password"
                 autoComplete="off"
@@ -113,7 +115,6 @@ export function KioskExitDialog({ opened, onClose, onExited }: KioskExitDialogPr
                 onChange={(event) => update('password', event.currentTarget.value)}
                 error={fieldErrors.password}
                 aria-invalid={fieldErrors.password ? true : undefined}
-                visibilityToggleButtonProps={{ 'aria-label': 'Show password characters' }}
               />
               <TextInput
                 ref={refs.code}
