@@ -4,7 +4,8 @@ export default defineConfig({
   testDir: 'tests/e2e',
   outputDir: 'test-results/playwright',
   globalSetup: './tests/e2e/global-setup.ts',
-  timeout: 120_000,
+  // Whole journeys through a busy 2-core machine: a limit for hangs, not a speed target.
+  timeout: 300_000,
   // On a busy 2-core machine a screen loaded on demand can take longer than Playwright's default 5 s to appear.
   expect: { timeout: 15_000 },
   workers: 2,

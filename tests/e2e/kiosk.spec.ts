@@ -77,7 +77,9 @@ test('a patient registers and verifies at the kiosk; idle starts over; an admini
   await expect(page.getByLabel('Email', { exact: true })).toHaveValue('someone.else@example.org');
   await checkScreen(page, '84-kiosk-idle-warning');
   // "I am still here" keeps the form; then, untouched, the full two minutes clear it.
-  await warning.getByRole('button', { name: 'I am still here' }).click();
+  // Without moving the mouse: a pointer moving over the page is itself activity and would hide the warning (the
+  // same outcome) before a mouse click landed, leaving Playwright retrying a button that is gone.
+  await warning.getByRole('button', { name: 'I am still here' }).dispatchEvent('click');
   await expect(warning).toHaveCount(0);
   await expect(page.getByLabel('First name')).toHaveValue('Someone');
   await page.clock.fastForward(91_000);
