@@ -8,6 +8,7 @@ import * as m004 from './004_profiles_and_administration';
 import * as m005 from './005_avatars';
 import * as m006 from './006_search_indexes';
 import * as m007 from './007_audit_chain';
+import * as m008 from './008_mail_delivery_log';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Array<[string, Migration]> = [
   ['005_avatars', m005],
   ['006_search_indexes', m006],
   ['007_audit_chain', m007],
+  ['008_mail_delivery_log', m008],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -14,6 +14,15 @@ import {
 } from './schemas';
 import { securitySettingsPatchSchema, securitySettingsSchema } from './settings';
 import {
+  MAIL_CATEGORIES,
+  MAIL_STATES,
+  baaRecordSchema,
+  mailDeliveryStatusSchema,
+  mailLogoSchema,
+  mailSettingsPatchSchema,
+  mailSettingsSchema,
+} from './mail';
+import {
   type AuditAction,
   auditCursorSchema,
   auditEventSchema,
@@ -605,29 +614,122 @@ export const contract = {
     access: 'users.manage',
     audit: { action: 'ACCOUNT_UNLOCKED', resourceType: 'user' },
   }),
+  'mail.getSettings': channel({
+    input: empty,
+    output: z.object({
+      /** The settings in force: the machine policy's over what an admin saved over HEALTHSPHERE_SMTP_URL's. */
+      values: mailSettingsSchema,
+      /** Whether a server password is kept (encrypted); the password itself is never returned. */
+      passwordSet: z.boolean(),
+      logo: mailLogoSchema.nullable(),
+      /** The keys the machine policy fixes on this workstation: shown read-only, refused by updateSettings. */
+      fixedByPolicy: z.array(mailSettingsSchema.keyof()),
+      /** Nothing saved here yet: the server comes from HEALTHSPHERE_SMTP_URL on this computer. */
+      fromEnvironment: z.boolean(),
+      /** Whether the server in force is this computer (no BAA needed, plain text allowed). */
+      loopback: z.boolean(),
+      baa: baaRecordSchema.nullable(),
+      delivery: mailDeliveryStatusSchema,
+    }),
+    access: 'mail.manage',
+    audit: { action: 'VIEW', resourceType: 'settings' },
+  }),
+  'mail.updateSettings': channel({
+    input: z.strictObject({
+      values: mailSettingsPatchSchema,
+      /** A new server password; left out keeps the one kept. Never returned, never audited. */
+      password: z.string().max(512).optional(),
+      clearPassword: z.boolean().optional(),
+      /** A new logo, or null to remove it; left out keeps it. */
+      logo: mailLogoSchema.nullable().optional(),
+    }),
+    output: z.object({ values: mailSettingsSchema, passwordSet: z.boolean(), delivery: mailDeliveryStatusSchema }),
+    // A logo of up to 100 KB travels as base64, with a certificate beside it.
+    maxPayloadBytes: 200 * 1024,
+    access: 'mail.manage',
+    reauth: true,
+    audit: { action: 'SETTINGS_CHANGED', resourceType: 'settings' },
+  }),
+  'mail.confirmBaa': channel({
+    input: z.strictObject({
+      provider: z
+        .string()
+        .trim()
+        .min(2, 'Enter the name of the mail provider the agreement is with.')
+        .max(200, 'At most 200 characters.'),
+      /** The server the admin saw on screen: a confirmation for a server that changed meanwhile is refused. */
+      host: z.string().trim().min(1).max(253),
+    }),
+    output: z.object({ baa: baaRecordSchema, delivery: mailDeliveryStatusSchema }),
+    access: 'mail.manage',
+    reauth: true,
+    audit: { action: 'SETTINGS_CHANGED', resourceType: 'settings' },
+  }),
+  'mail.withdrawBaa': channel({
+    input: empty,
+    output: z.object({ delivery: mailDeliveryStatusSchema }),
+    access: 'mail.manage',
+    reauth: true,
+    audit: { action: 'SETTINGS_CHANGED', resourceType: 'settings' },
+  }),
   'mail.sendTest': channel({
     input: z.strictObject({ to: emailSchema }),
-    output: z.object({ delivered: z.boolean(), serverResponse: z.string() }),
+    output: z.object({
+      delivered: z.boolean(),
+      /** The server's own last answer (e.g. "250 2.0.0 Ok: queued"), or the error it gave. */
+      serverResponse: z.string(),
+      /** What went wrong, in plain words, when it did. */
+      problem: z.string().nullable(),
+      /** host:port the test went to. */
+      server: z.string(),
+      /** The protected connection's facts; null when there was none (plain text to this computer, or none made). */
+      tls: z
+        .object({
+          version: z.string(),
+          cipher: z.string(),
+          certificateVerified: z.boolean(),
+          certificateSubject: z.string(),
+          certificateIssuer: z.string(),
+          certificateValidTo: z.string(),
+        })
+        .nullable(),
+    }),
     access: 'mail.manage',
     audit: { action: 'TEST_MAIL_SENT', resourceType: 'mail' },
   }),
   'mail.outbox': channel({
-    input: z.strictObject({ state: z.enum(['all', 'queued', 'sent', 'failed']).default('all') }),
+    input: z.strictObject({
+      state: z.enum(['all', ...MAIL_STATES]).default('all'),
+      category: z.enum(['all', ...MAIL_CATEGORIES]).default('all'),
+      /** Part of a recipient's address or of a subject. */
+      query: z.string().trim().max(254).default(''),
+      /** The id the previous page ended before (newest first). */
+      before: z.number().int().positive().nullable().default(null),
+    }),
     output: z.object({
       configured: z.boolean(),
+      delivery: mailDeliveryStatusSchema,
       messages: z.array(
         z.object({
           id: z.number().int(),
           kind: z.string(),
+          category: z.enum(MAIL_CATEGORIES),
           recipient: z.string(),
           subject: z.string(),
-          state: z.enum(['queued', 'sent', 'failed']),
+          /** queued: not yet accepted; sent: accepted by the server; failed: the last attempt failed. */
+          state: z.enum(MAIL_STATES),
           attempts: z.number().int(),
           createdAt: z.number().int(),
           sentAt: z.number().int().nullable(),
+          /** When a failed message is tried again; null once it is sent or given up. */
+          nextAttemptAt: z.number().int().nullable(),
+          /** The server's answer when it accepted the message. */
+          serverResponse: z.string().nullable(),
           lastError: z.string().nullable(),
         }),
       ),
+      /** Pass as `before` for the next (older) page; null at the end. */
+      nextBefore: z.number().int().nullable(),
     }),
     access: 'mail.manage',
     audit: { action: 'VIEW', resourceType: 'mail' },

@@ -37,7 +37,7 @@ describe('healthsphere-admin', () => {
     const first = admin(['migrate']);
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(
-      /Applied \d+ migration\(s\) to .*healthsphere\.db: 001_initial, 002_sign_in_protection, 003_two_factor, 004_profiles_and_administration, 005_avatars, 006_search_indexes, 007_audit_chain/,
+      /Applied \d+ migration\(s\) to .*healthsphere\.db: 001_initial, 002_sign_in_protection, 003_two_factor, 004_profiles_and_administration, 005_avatars, 006_search_indexes, 007_audit_chain, 008_mail_delivery_log/,
     );
     expect((fs.statSync(path.join(dataDir, 'healthsphere.db')).mode & 0o777).toString(8)).toBe('600');
     const second = admin(['migrate']);

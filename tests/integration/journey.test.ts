@@ -175,7 +175,7 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect(again).toEqual({ ok: true, value: { email: normalizedEmail } });
     expect(fresh).toEqual({ ok: true, value: { email: 'grace@example.org' } });
     await t.core.mail.kick();
-    const notice = await mailbox.waitFor(normalizedEmail, 2);
+    const notice = await mailbox.waitFor(normalizedEmail, 3); // after the code and the welcome
     expect(notice.subject).toBe('Someone tried to register with your email address');
     expect(notice.text).not.toMatch(/\d{6}/);
     expect(await t.core.db.knex('users').where({ email: normalizedEmail }).count({ n: '*' })).toEqual([{ n: 1 }]);

@@ -272,7 +272,7 @@ describe.each(ENGINES)('on %s', (engine) => {
     );
     await t.core.mail.kick();
     const invitation = await mailbox.waitFor('house@clinic.example');
-    expect(invitation.subject).toBe('You are invited to HealthSphere');
+    expect(invitation.subject).toBe('Your invitation to HealthSphere');
     const code = codeIn(invitation);
     t.clock.advance(48 * 60 * 60_000); // read two days later: still valid
     const accepted = await call('house', 'account.resetPassword', {

@@ -2,7 +2,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_MESSAGES } from '../../src/shared/errors';
 import { passwordVerificationCount } from '../../src/main/core/crypto/password';
-import { transportOptions } from '../../src/main/core/mail/mail-sender';
+import { serverFromUrl } from '../../src/main/core/mail/mail-settings';
+import { connectionOptions, DEFAULT_MAIL_TIMEOUTS } from '../../src/main/core/mail/smtp-delivery';
+import { DEFAULT_MAIL_SETTINGS } from '../../src/shared/mail';
 import { type Person, person, registerVerified, signIn } from '../support/accounts';
 import { TestMailbox, codeIn } from '../support/smtp';
 import { enroll } from '../support/totp';
@@ -17,11 +19,28 @@ beforeAll(async () => {
 afterAll(() => mailbox.stop());
 
 describe('mail transport', () => {
-  it('requires TLS for any mail server that is not on this machine', () => {
-    expect(transportOptions('smtp://mail.example.com:587').requireTLS).toBe(true);
-    expect(transportOptions('smtp://127.0.0.1:2525').requireTLS).toBe(false);
-    expect(transportOptions('smtp://localhost:25').requireTLS).toBe(false);
-    expect(transportOptions('smtps://mail.example.com').tls.minVersion).toBe('TLSv1.2');
+  const optionsFor = (url: string) => {
+    const server = serverFromUrl(url);
+    return connectionOptions({ ...DEFAULT_MAIL_SETTINGS, ...server.values }, server.password, DEFAULT_MAIL_TIMEOUTS);
+  };
+  it('requires TLS for any mail server that is not on this machine, and verifies its certificate', () => {
+    expect(optionsFor('smtp://mail.example.com:587')).toMatchObject({ requireTLS: true, secure: false });
+    expect(optionsFor('smtp://127.0.0.1:2525')).toMatchObject({ requireTLS: false, ignoreTLS: true });
+    expect(optionsFor('smtp://localhost:25')).toMatchObject({ requireTLS: false, ignoreTLS: true });
+    expect(optionsFor('smtps://mail.example.com').tls).toMatchObject({
+      minVersion: 'TLSv1.2',
+      rejectUnauthorized: true,
+    });
+    expect(optionsFor('smtps://mail.example.com')).toMatchObject({ secure: true, port: 465 });
+  });
+  it('never connects in plain text to a server that is not this computer', () => {
+    expect(() =>
+      connectionOptions(
+        { ...DEFAULT_MAIL_SETTINGS, host: 'mail.example.com', security: 'none' },
+        '',
+        DEFAULT_MAIL_TIMEOUTS,
+      ),
+    ).toThrow(/only to this computer/);
   });
 });
 
@@ -71,7 +90,7 @@ describe.each(ENGINES)('on %s', (engine) => {
     // A reset code is not a verification code, nor the other way round.
     await call('account.requestPasswordReset', { email: bob.email });
     await t.core.mail.kick();
-    const resetCode = codeIn(await mailbox.waitFor(bob.email, 2));
+    const resetCode = codeIn(await mailbox.waitFor(bob.email, 3)); // after the code and the welcome
     expect(codeOf(await call('account.verifyEmail', { email: bob.email, code: resetCode }))).toBe('INVALID_CODE');
   });
 
@@ -131,7 +150,7 @@ describe.each(ENGINES)('on %s', (engine) => {
     });
     expect(locked.ok === false && locked.error.retryAfterSeconds).toBeGreaterThan(0);
     await t.core.mail.kick();
-    const lockMail = await mailbox.waitFor(ada.email, 2);
+    const lockMail = await mailbox.waitFor(ada.email, 3); // after the code and the welcome
     expect(lockMail.subject).toBe('Your HealthSphere account was locked');
 
     minutes(16);
@@ -206,7 +225,7 @@ describe.each(ENGINES)('on %s', (engine) => {
     await t.core.mail.kick();
     const resetMail =
       mailbox.mailTo(ada.email).find((m) => m.subject === 'Your HealthSphere password reset code') ??
-      (await mailbox.waitFor(ada.email, 3));
+      (await mailbox.waitFor(ada.email, 4));
     const code = codeIn(resetMail);
     const weak = await call('account.resetPassword', {
       email: ada.email,

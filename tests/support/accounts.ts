@@ -28,6 +28,9 @@ export async function registerVerified(core: Core, mailbox: TestMailbox, p: Pers
   await core.mail.kick();
   const code = codeIn(await mailbox.waitFor(p.email, before + 1));
   expect((await core.dispatch('account.verifyEmail', { email: p.email, code }, caller)).ok).toBe(true);
+  // The welcome mail follows; waiting for it keeps later counts of this person's mail, and the outbox, steady.
+  await core.mail.kick();
+  await mailbox.waitFor(p.email, before + 2);
 }
 
 export async function signIn(core: Core, callerId: string, email: string, password: string) {

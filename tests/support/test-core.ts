@@ -52,6 +52,8 @@ export async function startTestCore(
     policy?: CoreConfig['policy'];
     /** A front-desk kiosk, as the machine policy's kioskMode makes it. */
     kioskMode?: boolean;
+    /** Every SMTP timeout (connect, greeting, answer), so that a test of a server that hangs is quick. */
+    mailTimeoutMs?: number;
   } = {},
 ): Promise<TestCore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-core-'));
@@ -72,6 +74,15 @@ export async function startTestCore(
     clock,
     log: silentLogger,
     workstation: { hostname: options.hostname ?? 'test-host', osUser: 'tester' },
+    ...(options.mailTimeoutMs
+      ? {
+          mailTimeouts: {
+            connectionMs: options.mailTimeoutMs,
+            greetingMs: options.mailTimeoutMs,
+            socketMs: options.mailTimeoutMs,
+          },
+        }
+      : {}),
   });
   return {
     core,

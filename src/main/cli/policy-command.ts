@@ -1,6 +1,7 @@
 // healthsphere-admin policy check [--file FILE]: reads and validates the machine policy exactly as the app does
 // at start (loadConfig), then prints where it was read from and what is in force. Exit 0 valid (or no policy),
 // 1 invalid, 2 wrong usage. A URL's password is never printed. Needs no database: IT can check a file anywhere.
+import { MAIL_SETTING_LABELS, type MailSettings } from '../../shared/mail';
 import { parseArgs } from 'node:util';
 import { SECURITY_SETTING_LABELS, type SecuritySettings } from '../../shared/settings';
 import { ConfigError, type CoreConfig, loadConfig, type LoadConfigOptions, policyLocation } from '../core/config';
@@ -109,6 +110,16 @@ export async function runPolicyCommand(argv: string[], io: CliIo): Promise<numbe
     say('Every other security setting is what an admin saved on the Settings tab, or its default.');
   } else {
     say('No security setting is fixed by a policy: they are what an admin saved on the Settings tab, or the defaults.');
+  }
+  const mailFixed = Object.entries(policy?.values.mail ?? {}).filter(([, value]) => value !== undefined) as Array<
+    [keyof MailSettings, unknown]
+  >;
+  if (mailFixed.length > 0) {
+    say('Mail settings fixed by the policy (shown read-only on the Mail tab):');
+    for (const [key, value] of mailFixed)
+      say(
+        `  ${key} = ${key === 'trustedCertificate' ? '(a certificate)' : String(value)}   ${MAIL_SETTING_LABELS[key]}`,
+      );
   }
   if (policy) {
     for (const { variable, policyKey } of policy.overriddenEnvironment) {

@@ -12,6 +12,7 @@ import type { DerivedKeys } from './crypto/keys';
 import { DomainError } from './domain-error';
 import type { Logger } from './log';
 import { enqueueMail } from './mail/outbox';
+import { type MailBrand, renderMail } from './mail/templates';
 import type { HandlerContext, Handlers } from './services/handler';
 import { isCommittedFailure } from './services/handler';
 import type { SettingsStore } from './settings-store';
@@ -53,6 +54,7 @@ export function createCommandLine(deps: {
   workstation: string;
   log: Logger;
   onMailQueued: () => void;
+  mailBrand: (trx: Knex.Transaction) => Promise<MailBrand>;
 }): CommandLine {
   const { knex, keys, stamp, handlers } = deps;
 
@@ -88,8 +90,8 @@ export function createCommandLine(deps: {
               subject = { ...subject, ...next };
             },
             afterCommit: (t) => afterCommit.push(t),
-            queueMail: async (mail) => {
-              await enqueueMail(trx, keys.outbox, s.nowMs, mail);
+            queueMail: async (draft) => {
+              await enqueueMail(trx, keys.outbox, s.nowMs, renderMail(draft, await deps.mailBrand(trx)));
               afterCommit.push(deps.onMailQueued);
             },
           };

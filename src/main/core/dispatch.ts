@@ -23,6 +23,7 @@ import { DomainError } from './domain-error';
 import type { Logger } from './log';
 import { type KioskReturnReason, type KioskSessionView, type KioskState, allowedInKiosk } from './kiosk';
 import { enqueueMail } from './mail/outbox';
+import { type MailBrand, renderMail } from './mail/templates';
 import {
   REAUTH_WINDOW_MS,
   type SessionEndReason,
@@ -60,6 +61,14 @@ export interface DispatchDeps {
   log: Logger;
   /** Called after a transaction that queued mail commits. */
   onMailQueued: () => void;
+  /** The clinic's name, portal link and logo that mail queued now carries, read in the request's transaction. */
+  mailBrand: (trx: Knex.Transaction) => Promise<MailBrand>;
+  /**
+   * A channel's step before its transaction: network I/O that must not hold the database (one SQLite connection
+   * serves the whole app). It runs after every check a handler gets; its result reaches the handler as
+   * `ctx.prepared`.
+   */
+  prepare?: Partial<Record<ChannelName, (input: never) => Promise<unknown>>>;
   settings: SettingsStore;
   /** The front-desk kiosk's state (machine policy kioskMode); absent or disabled: no kiosk. */
   kiosk?: KioskState;
@@ -386,6 +395,8 @@ export function createDispatch(deps: DispatchDeps) {
       details: subject.details,
     });
 
+    const prepare = deps.prepare?.[channel] as ((input: unknown) => Promise<unknown>) | undefined;
+    const prepared = prepare ? await prepare(input) : undefined;
     let outcome: { result: Result<unknown>; auditOutcome: AuditOutcome } | undefined;
     try {
       outcome = await retryOnWriteConflict(() =>
@@ -411,8 +422,9 @@ export function createDispatch(deps: DispatchDeps) {
               subject = { ...subject, ...next };
             },
             afterCommit: (task) => afterCommit.push(task),
-            queueMail: async (mail) => {
-              await enqueueMail(trx, keys.outbox, s.nowMs, mail);
+            prepared,
+            queueMail: async (draft) => {
+              await enqueueMail(trx, keys.outbox, s.nowMs, renderMail(draft, await deps.mailBrand(trx)));
               afterCommit.push(deps.onMailQueued);
             },
           };

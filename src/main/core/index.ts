@@ -1,5 +1,6 @@
 // The core: everything that decides anything, in plain Node. Electron, the admin command line,
 // the browser preview and the tests all start it here and reach the domain only through dispatch.
+import type { Knex } from 'knex';
 import os from 'node:os';
 import type { Result } from '../../shared/errors';
 import path from 'node:path';
@@ -20,6 +21,9 @@ import { type Database, migrateToLatest, openDatabase } from './db/connection';
 import { createDispatch } from './dispatch';
 import { type Logger, consoleLogger } from './log';
 import { MailSender } from './mail/mail-sender';
+import { brandOf, MailSettingsStore } from './mail/mail-settings';
+import type { MailTimeouts } from './mail/smtp-delivery';
+import { mailAdminHandlers } from './services/mail-admin';
 import {
   type StaffAccount,
   createStaffAccount,
@@ -84,6 +88,8 @@ export interface CoreOptions {
   systemActivity?: SystemActivity;
   /** How often the system's idle time is read; tests shorten it. */
   systemPollMs?: number;
+  /** How long the mail server may take to connect, greet and answer (tests of a server that hangs shorten it). */
+  mailTimeouts?: MailTimeouts;
 }
 
 export interface Core {
@@ -170,8 +176,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   });
   await sealUnsealedEvents(db.knex, keys.auditChain);
   prepareDummyHash();
-  const mail = new MailSender(db.knex, keys.outbox, config.smtpUrl, clock, log);
+  const mailSettings = new MailSettingsStore(db.knex, clock, keys.mailCredentials, {
+    environmentUrl: config.policy?.values.mailServerUrl ? undefined : config.smtpUrl,
+    policyUrl: config.policy?.values.mailServerUrl,
+    policyMail: config.policy?.values.mail,
+  });
+  const mail = new MailSender(db.knex, keys.outbox, mailSettings, clock, log, options.mailTimeouts);
   if (options.sendMail !== false) mail.start();
+  const mailBrand = async (trx: Knex.Transaction) => brandOf(await mailSettings.read(trx));
+  const mailAdmin = mailAdminHandlers(mailSettings, mail);
 
   const registry = new SessionRegistry();
   const kiosk = new KioskState(config.kioskMode === true);
@@ -182,7 +195,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     for (const warning of policyWarnings(config)) log.warn(warning);
   }
   const sessions = sessionHandlers(registry);
-  const admin = adminHandlers(settings, mail, {
+  const admin = adminHandlers(settings, mail, mailSettings, {
     keyProtection: config.masterKey ? 'environment' : options.keyProtector ? 'os-keychain' : 'key-file',
     warnings: options.warnings ?? [],
   });
@@ -216,8 +229,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'settings.getSecurity': admin.getSecurity,
     'settings.updateSecurity': admin.updateSecurity,
     'users.unlock': admin.unlockUser,
-    'mail.sendTest': admin.sendTest,
-    'mail.outbox': admin.outbox,
+    'mail.getSettings': mailAdmin.getSettings,
+    'mail.updateSettings': mailAdmin.updateSettings,
+    'mail.confirmBaa': mailAdmin.confirmBaa,
+    'mail.withdrawBaa': mailAdmin.withdrawBaa,
+    'mail.sendTest': mailAdmin.sendTest,
+    'mail.outbox': mailAdmin.outbox,
     'system.status': admin.status,
     'twoFactor.status': twoFactor.status,
     'twoFactor.beginEnrollment': twoFactor.beginEnrollment,
@@ -267,6 +284,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     log,
     settings,
     onMailQueued: () => void mail.kick(),
+    mailBrand,
+    prepare: { 'mail.sendTest': mailAdmin.prepareSendTest },
     kiosk,
   });
 
@@ -301,6 +320,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     workstation: describeWorkstation(workstation),
     log,
     onMailQueued: () => void mail.kick(),
+    mailBrand,
   });
 
   return {

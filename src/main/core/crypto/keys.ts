@@ -18,6 +18,8 @@ export interface DerivedKeys {
   sessionToken: Buffer;
   /** AES-256-GCM key for mail bodies waiting in the outbox. */
   outbox: Buffer;
+  /** AES-256-GCM key for the mail server's password. */
+  mailCredentials: Buffer;
   /** HMAC key for the email a sign-in guard counts failures for. */
   signInGuard: Buffer;
   /** AES-256-GCM key for TOTP secrets. */
@@ -96,6 +98,7 @@ export function deriveKeys(dataKey: Buffer): DerivedKeys {
     emailCode: derive('email-code/v1'),
     sessionToken: derive('session-token/v1'),
     outbox: derive('outbox/v1'),
+    mailCredentials: derive('mail-credentials/v1'),
     signInGuard: derive('sign-in-guard/v1'),
     totpSecret: derive('totp-secret/v1'),
     backupCode: derive('backup-code/v1'),

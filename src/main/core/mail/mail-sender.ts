@@ -1,38 +1,32 @@
-// Delivers queued mail through SMTP, retrying with back-off. A sent mail's body is erased from the outbox.
+// Delivers queued mail through the mail server in force, retrying with back-off. Mail leaves only when the
+// settings allow it (a server is set, and one that is not this computer has a BAA on file); otherwise it stays
+// queued and the admin's screens say why. A sent mail's body is erased from the outbox; so is the body of one the
+// server refused for good. A problem with the server (unreachable, TLS, login, silence) loses nothing: the message
+// waits and is tried again, and sending pauses until then rather than knocking on a broken server for each mail.
 import type { Knex } from 'knex';
-import nodemailer, { type Transporter } from 'nodemailer';
 import type { Clock } from '../clock';
 import { decrypt } from '../crypto/encryption';
 import type { Logger } from '../log';
+import { describeMailError, type DeliveryProblem } from './delivery-problems';
+import type { MailInForce, MailSettingsStore } from './mail-settings';
 import { OUTBOX_CONTEXT } from './outbox';
+import {
+  composeMessage,
+  connectionOptions,
+  DEFAULT_MAIL_TIMEOUTS,
+  deliver,
+  type MailTimeouts,
+  serverLabel,
+  type TlsFacts,
+} from './smtp-delivery';
 import type { MailMessage } from './templates';
 
-const FROM = 'HealthSphere <no-reply@healthsphere.invalid>';
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/**
- * TLS is required for any mail server not on this machine: smtps:// is TLS from the start, and smtp:// must
- * upgrade with STARTTLS or the message is not sent. Only a loopback relay may take plain text.
- */
-export function transportOptions(smtpUrl: string) {
-  const url = new URL(smtpUrl);
-  const loopback = isLoopback(url.hostname);
-  return {
-    requireTLS: url.protocol === 'smtp:' && !loopback,
-    tls: { minVersion: 'TLSv1.2' as const },
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  };
-}
 const BATCH = 20;
 const MAX_BACKOFF_MS = 15 * 60_000;
 
 interface OutboxRow {
   id: number;
+  kind: string;
   recipient: string;
   subject: string;
   body_encrypted: string | null;
@@ -40,30 +34,50 @@ interface OutboxRow {
   next_attempt_at: number;
 }
 
+export interface TestMailResult {
+  delivered: boolean;
+  serverResponse: string;
+  problem: string | null;
+  server: string;
+  tls: TlsFacts | null;
+}
+
 export class MailSender {
-  private readonly transport: Transporter | null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private next: Promise<number> | null = null;
   private stopped = false;
+  /** The last time the server could not be reached, and why: sending pauses until `retryAt`. */
+  private trouble: { problem: DeliveryProblem; retryAt: number } | null = null;
+  private retryRequested = false;
 
   constructor(
     private readonly knex: Knex,
     private readonly outboxKey: Buffer,
-    smtpUrl: string | undefined,
+    private readonly settings: MailSettingsStore,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {
-    this.transport = smtpUrl ? nodemailer.createTransport(smtpUrl, transportOptions(smtpUrl)) : null;
+    private readonly timeouts: MailTimeouts = DEFAULT_MAIL_TIMEOUTS,
+  ) {}
+
+  /** Whether mail leaves now, and if not, why; a server that failed on the last attempt is said too. */
+  statusOf(mail: MailInForce): MailInForce['delivery'] {
+    if (mail.delivery.state === 'ready' && this.trouble)
+      return {
+        state: 'failing',
+        message: `The last attempt to send mail failed: ${this.trouble.problem.reason} Waiting mail is tried again automatically, and at once when the mail settings are saved.`,
+      };
+    return mail.delivery;
   }
 
-  get configured(): boolean {
-    return this.transport !== null;
-  }
-
-  /** Delivers every due mail now; resolves with how many the pass sent. */
-  kick(): Promise<number> {
-    if (!this.transport || this.stopped) return Promise.resolve(0);
+  /**
+   * Delivers every due mail now; resolves with how many the pass sent. `retryNow` ends a pause after a server
+   * problem (the settings were just changed, or an admin asked).
+   */
+  kick(options: { retryNow?: boolean } = {}): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
+    // Taken up by the next pass to start (a pass under way may still fail with the old settings).
+    if (options.retryNow) this.retryRequested = true;
     if (this.running) {
       // A pass is under way and may have read the outbox before this call's mail was queued: one more pass
       // follows it, shared by every call made meanwhile, and this call resolves when that pass is done.
@@ -87,29 +101,36 @@ export class MailSender {
     return this.running;
   }
 
-  /** Sends one message now, past the outbox, and reports the server's answer (the admin's test mail). */
-  async sendNow(mail: MailMessage): Promise<{ delivered: boolean; serverResponse: string }> {
-    if (!this.transport) {
-      return { delivered: false, serverResponse: 'Mail is not configured: HEALTHSPHERE_SMTP_URL is not set.' };
-    }
+  /**
+   * Sends one message now, past the outbox and past the BAA gate (it carries no patient's information and goes
+   * to the admin's own address), and reports the server's answer and the connection's protection.
+   */
+  async sendNow(mail: MailMessage): Promise<TestMailResult> {
+    const current = await this.settings.current();
+    const server = current.settings.host ? serverLabel(current.settings) : '';
+    if (current.delivery.state === 'not-configured')
+      return { delivered: false, serverResponse: '', problem: current.delivery.message, server, tls: null };
     try {
-      const info = (await this.transport.sendMail({
-        from: FROM,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-      })) as {
-        response?: string;
-      };
-      return { delivered: true, serverResponse: String(info.response ?? 'accepted').slice(0, 300) };
+      const delivered = await deliver(
+        connectionOptions(current.settings, current.password, this.timeouts),
+        await composeMessage(current.settings, current.logo, mail),
+      );
+      return { delivered: true, serverResponse: delivered.response, problem: null, server, tls: delivered.tls };
     } catch (err) {
-      return { delivered: false, serverResponse: err instanceof Error ? err.message.slice(0, 300) : 'unknown error' };
+      const problem = this.describe(err, server);
+      const response = (err as { response?: string }).response;
+      return {
+        delivered: false,
+        serverResponse: String(response ?? '').slice(0, 300),
+        problem: problem.reason,
+        server,
+        tls: null,
+      };
     }
   }
 
   start(intervalMs = 15_000): void {
-    if (!this.transport || this.timer) return;
+    if (this.timer) return;
     this.timer = setInterval(() => void this.kick(), intervalMs);
     this.timer.unref();
     void this.kick();
@@ -120,53 +141,95 @@ export class MailSender {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running?.catch(() => 0);
-    this.transport?.close();
+  }
+
+  private describe(err: unknown, server: string): DeliveryProblem {
+    return describeMailError(
+      err,
+      server,
+      Math.round(Math.max(this.timeouts.greetingMs, this.timeouts.socketMs) / 1000),
+    );
   }
 
   private async deliverDue(): Promise<number> {
-    const transport = this.transport!;
     const now = this.clock.nowMs();
+    if (this.retryRequested) {
+      this.retryRequested = false;
+      this.trouble = null;
+    }
+    if (this.trouble && now < this.trouble.retryAt) return 0;
+    const mail = await this.settings.current();
+    if (mail.delivery.state !== 'ready') return 0;
+    const server = serverLabel(mail.settings);
+    const options = connectionOptions(mail.settings, mail.password, this.timeouts);
     const due = (await this.knex('mail_outbox')
       .whereNull('sent_at')
+      .whereNull('given_up_at')
       .where('next_attempt_at', '<=', now)
       .orderBy('id')
       .limit(BATCH)) as OutboxRow[];
     let sent = 0;
     for (const row of due) {
       // Claim the row: another workstation sending the same outbox skips it.
-      const claimedUntil = now + 60_000;
       const claimed = await this.knex('mail_outbox')
         .where({ id: row.id, next_attempt_at: row.next_attempt_at })
         .whereNull('sent_at')
-        .update({ next_attempt_at: claimedUntil });
+        .update({ next_attempt_at: now + 60_000 });
       if (claimed !== 1 || !row.body_encrypted) continue;
       try {
         const body = JSON.parse(decrypt(this.outboxKey, row.body_encrypted, OUTBOX_CONTEXT)) as {
           text: string;
           html: string;
         };
-        await transport.sendMail({
-          from: FROM,
-          to: row.recipient,
-          subject: row.subject,
-          text: body.text,
-          html: body.html,
-        });
+        const message = { kind: row.kind, to: row.recipient, subject: row.subject, ...body } as MailMessage;
+        const delivered = await deliver(options, await composeMessage(mail.settings, mail.logo, message));
         await this.knex('mail_outbox')
           .where({ id: row.id })
-          .update({ sent_at: this.clock.nowMs(), body_encrypted: null, attempts: row.attempts + 1, last_error: null });
+          .update({
+            sent_at: this.clock.nowMs(),
+            body_encrypted: null,
+            attempts: row.attempts + 1,
+            last_error: null,
+            server_response: withProtection(delivered.response, delivered.tls),
+          });
+        this.trouble = null;
         sent++;
       } catch (err) {
+        const problem = this.describe(err, server);
         const attempts = row.attempts + 1;
-        const backoff = Math.min(MAX_BACKOFF_MS, 5_000 * 2 ** Math.min(attempts, 10));
-        // The server's reply says why; it never contains the body.
-        const reason = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
+        const at = this.clock.nowMs();
+        if (problem.permanent) {
+          // Refused for good: the code or notice inside will never be sent, so it is not kept either.
+          await this.knex('mail_outbox')
+            .where({ id: row.id })
+            .update({ attempts, given_up_at: at, body_encrypted: null, last_error: problem.reason });
+          this.log.warn('mail refused by the server for good', { outboxId: row.id });
+          continue;
+        }
+        const retryAt = at + Math.min(MAX_BACKOFF_MS, 5_000 * 2 ** Math.min(attempts, 10));
         await this.knex('mail_outbox')
           .where({ id: row.id })
-          .update({ attempts, next_attempt_at: this.clock.nowMs() + backoff, last_error: reason });
+          .update({ attempts, next_attempt_at: retryAt, last_error: problem.reason });
         this.log.warn('mail delivery failed, will retry', { outboxId: row.id, attempts });
+        // The server, not this message, is the problem unless a reply refused the message itself: wait.
+        const { responseCode, code } = err as { responseCode?: number; code?: string };
+        if (!(responseCode && (code === 'EENVELOPE' || code === 'EMESSAGE'))) {
+          this.trouble = { problem, retryAt };
+          break;
+        }
       }
     }
     return sent;
   }
+}
+
+/** The server's answer as the delivery log keeps it, with how the connection was protected. */
+function withProtection(response: string, tls: TlsFacts | null): string {
+  if (!tls) return `${response} (plain text, to this computer)`;
+  return `${response} (${tls.version}, ${tls.cipher}, certificate ${tls.certificateVerified ? 'verified' : 'NOT verified'})`;
+}
+
+/** Makes every waiting (not sent, not given up) message due now, e.g. after the mail settings changed. */
+export async function makeWaitingMailDue(trx: Knex.Transaction, nowMs: number): Promise<number> {
+  return trx('mail_outbox').whereNull('sent_at').whereNull('given_up_at').update({ next_attempt_at: nowMs });
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { mailSettingsPatchSchema, plainTextProblem } from '../../../shared/mail';
 import { securitySettingsPatchSchema } from '../../../shared/settings';
 import { findJsonSyntaxError } from './json-syntax';
 
@@ -32,6 +33,25 @@ export const machinePolicySchema = z.strictObject({
     .optional(),
   /** smtp:// or smtps:// with user and password. May hold a password: never shown. */
   mailServerUrl: smtpUrlSchema.optional(),
+  /**
+   * Mail settings fixed on this workstation: the Mail tab's keys (server, port, security, user name, sender,
+   * clinic name, portal link, trusted certificate). Never the password: this file is readable by every user of
+   * the computer; an administrator enters it on the Mail tab, where it is kept encrypted.
+   */
+  mail: mailSettingsPatchSchema
+    .refine(
+      (mail) =>
+        !(
+          mail.security === 'none' &&
+          mail.host !== undefined &&
+          plainTextProblem({ host: mail.host, security: 'none' })
+        ),
+      {
+        message: 'security "none" (plain text) is allowed only for a mail server on this computer',
+        path: ['security'],
+      },
+    )
+    .optional(),
   /** Security settings fixed on this workstation: the same keys and bounds as the admin's Settings tab. */
   settings: securitySettingsPatchSchema.optional(),
   /** Front-desk kiosk: only patient registration and email verification. */

@@ -13,6 +13,7 @@ import {
   passwordResetCodeMail,
   registrationAttemptMail,
   verificationCodeMail,
+  welcomeMail,
 } from '../mail/templates';
 import { type CodePurpose, consumeCode, countCodeFailure, issueCode, mayIssueCode } from '../repositories/email-codes';
 import { isTwoFactorEnabled, useBackupCode } from '../repositories/two-factor';
@@ -22,6 +23,7 @@ import { clearGuard, guardKey } from '../repositories/sign-in-guards';
 import { findUserByEmail, insertUser, isActive, markEmailVerified, setPassword } from '../repositories/users';
 import { type Handler, type HandlerContext, committedFailure } from './handler';
 import { checkTotp } from './two-factor';
+import { NO_PASSWORD_YET } from './users-admin';
 
 export function passwordPolicyOf(settings: SecuritySettings): PasswordPolicy {
   return { minLength: settings.passwordMinLength, requireComposition: settings.passwordRequireComposition };
@@ -107,7 +109,10 @@ export const verifyEmail: Handler<'account.verifyEmail'> = async (ctx, input) =>
     ctx.nowMs,
   );
   if (!ok) return committedFailure('INVALID_CODE');
+  const firstVerification = user.email_verified_at == null;
   await markEmailVerified(ctx.trx, user.id, ctx.nowMs);
+  // A patient's account is ready once the address is confirmed; staff are invited and never come this way.
+  if (firstVerification && user.role === 'patient') await ctx.queueMail(welcomeMail(user.email, 'patient'));
   return { verified: true };
 };
 
@@ -167,13 +172,15 @@ export const resetPassword: Handler<'account.resetPassword'> = async (ctx, input
     }
   }
   if (!(await consumeCode(...codeArgs))) return committedFailure('INVALID_CODE');
+  // An invited staff member choosing their first password: the account is ready, and nothing was "changed".
+  const firstPassword = user.password_hash === NO_PASSWORD_YET;
   await setPassword(ctx.trx, user.id, await hashPassword(input.newPassword, argon2Of(ctx.settings)), ctx.nowMs);
   // The code came to this mailbox, so the address is proven; a temporary lockout ends; every session ends.
   await markEmailVerified(ctx.trx, user.id, ctx.nowMs);
   await clearGuard(ctx.trx, guardKey(ctx.keys.signInGuard, user.email));
   const ended = await endSessionsOfUser(ctx.trx, user.id, 'password_reset', ctx.nowMs);
   ctx.setAuditSubject({ details: { sessionsEnded: ended } });
-  await ctx.queueMail(passwordChangedMail(user.email, 'reset'));
+  await ctx.queueMail(firstPassword ? welcomeMail(user.email, 'staff') : passwordChangedMail(user.email, 'reset'));
   return { reset: true };
 };
 

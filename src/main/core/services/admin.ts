@@ -1,10 +1,9 @@
-// What an administrator does from the admin portal in this issue: security settings, unlocking an account,
-// and looking after mail (a test message, the outbox).
+// What an administrator does from the admin portal: the system's status, security settings, unlocking an
+// account. The Mail tab's handlers are in mail-admin.ts.
 import { DEFAULT_SECURITY_SETTINGS, type SecuritySettings, securitySettingsSchema } from '../../../shared/settings';
 import { DomainError } from '../domain-error';
 import type { MailSender } from '../mail/mail-sender';
-import { listOutbox } from '../mail/outbox';
-import { testMail } from '../mail/templates';
+import type { MailSettingsStore } from '../mail/mail-settings';
 import { loadSecuritySettings, saveSecuritySettings } from '../repositories/settings';
 import { clearGuard, guardKey } from '../repositories/sign-in-guards';
 import { findUserByEmail } from '../repositories/users';
@@ -26,17 +25,22 @@ export interface SystemFacts {
   warnings: string[];
 }
 
-export function adminHandlers(settingsStore: SettingsStore, mail: MailSender, system: SystemFacts) {
-  const status: Handler<'system.status'> = async () => ({
-    mailConfigured: mail.configured,
-    keyProtection: system.keyProtection,
-    warnings: [
-      ...system.warnings,
-      ...(mail.configured
-        ? []
-        : ['Mail is not configured (HEALTHSPHERE_SMTP_URL): codes and notices wait in the outbox.']),
-    ],
-  });
+export function adminHandlers(
+  settingsStore: SettingsStore,
+  mail: MailSender,
+  mailSettings: MailSettingsStore,
+  system: SystemFacts,
+) {
+  const status: Handler<'system.status'> = async (ctx) => {
+    const inForce = await mailSettings.read(ctx.trx);
+    const delivery = mail.statusOf(inForce);
+    return {
+      mailConfigured: inForce.settings.host !== '',
+      keyProtection: system.keyProtection,
+      // Mail that is not leaving (no server, no BAA, a server that fails) is said on the admin's overview.
+      warnings: [...system.warnings, ...(delivery.state === 'ready' ? [] : [delivery.message])],
+    };
+  };
 
   const getSecurity: Handler<'settings.getSecurity'> = async (ctx) => ({
     values: ctx.settings,
@@ -95,16 +99,5 @@ export function adminHandlers(settingsStore: SettingsStore, mail: MailSender, sy
     return { unlocked };
   };
 
-  const sendTest: Handler<'mail.sendTest'> = async (ctx, input) => {
-    const result = await mail.sendNow(testMail(input.to));
-    ctx.setAuditSubject({ details: { to: input.to, delivered: result.delivered } });
-    return result;
-  };
-
-  const outbox: Handler<'mail.outbox'> = async (ctx, input) => ({
-    configured: mail.configured,
-    messages: await listOutbox(ctx.trx, input.state),
-  });
-
-  return { status, getSecurity, updateSecurity, unlockUser, sendTest, outbox };
+  return { status, getSecurity, updateSecurity, unlockUser };
 }

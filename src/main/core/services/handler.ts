@@ -7,7 +7,7 @@ import type { SecuritySettings } from '../../../shared/settings';
 import type { AuditActor, AuditEvent } from '../audit/audit-writer';
 import type { Caller } from '../caller';
 import type { DerivedKeys } from '../crypto/keys';
-import type { MailMessage } from '../mail/templates';
+import type { MailDraft } from '../mail/templates';
 
 export interface SessionUser {
   id: number;
@@ -60,7 +60,12 @@ export interface HandlerContext {
     details?: AuditEvent['details'];
   }): void;
   /** Queues a mail in this transaction; it is sent once the transaction commits. */
-  queueMail(mail: MailMessage): Promise<void>;
+  queueMail(mail: MailDraft): Promise<void>;
+  /**
+   * What the channel's step before the transaction produced (network I/O that must not hold the database, e.g.
+   * the test mail's SMTP conversation); undefined for channels without one.
+   */
+  prepared?: unknown;
   /** Runs after the transaction commits (e.g. remember a new session, wake the mail sender). */
   afterCommit(task: () => void | Promise<void>): void;
 }

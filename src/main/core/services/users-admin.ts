@@ -12,7 +12,7 @@ import { isPostgres } from '../db/connection';
 /** An invitation stays valid longer than a reset code: the person may read the mail days later. */
 export const INVITATION_VALID_MS = 72 * 60 * 60_000;
 /** Matches no argon2 hash: an invited account cannot sign in until its person chooses a password. */
-const NO_PASSWORD_YET = '!invited';
+export const NO_PASSWORD_YET = '!invited';
 
 async function userOr404(ctx: HandlerContext, userId: number) {
   const user = await findUserById(ctx.trx, userId);
