@@ -90,7 +90,7 @@ test('a patient resets a forgotten password with the emailed code; the old passw
     `If an account exists for ${PATIENT.email}, we sent a code to it.`,
   );
   await expect(page.getByLabel('Reset code')).toBeFocused();
-  const mail = await preview.mailbox.waitFor(PATIENT.email, 2);
+  const mail = await preview.mailbox.waitFor(PATIENT.email, 3);
   const code = codeIn(mail);
 
   // Live feedback on the new password, from the policy in force.
@@ -113,7 +113,7 @@ test('a patient resets a forgotten password with the emailed code; the old passw
   await expect(page.getByRole('status')).toContainText('Your password was changed. Sign in with your new password.');
   await expect(page.getByLabel('Email', { exact: true })).toHaveValue(PATIENT.email);
   await checkScreen(page, '14-sign-in-after-reset');
-  expect((await preview.mailbox.waitFor(PATIENT.email, 3)).subject).toBe('Your HealthSphere password was changed');
+  expect((await preview.mailbox.waitFor(PATIENT.email, 4)).subject).toBe('Your HealthSphere password was changed');
 
   await signIn(page, PATIENT.email, PATIENT.password);
   await expect(alert(page)).toContainText('The email or password is incorrect.');
@@ -192,7 +192,7 @@ test('ten wrong passwords lock an account (here four, set by an admin); the owne
   await page.getByLabel('Password', { exact: true }).fill(PATIENT.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(alert(page)).toContainText('This account is locked.');
-  const lockMail = await preview.mailbox.waitFor(PATIENT.email, 2);
+  const lockMail = await preview.mailbox.waitFor(PATIENT.email, 3);
   expect(lockMail.subject).toBe('Your HealthSphere account was locked');
 
   // An administrator at the same desk unlocks the account.
@@ -209,7 +209,7 @@ test('ten wrong passwords lock an account (here four, set by an admin); the owne
   await unlock.getByRole('button', { name: 'Unlock account' }).click();
   await expect(unlock.getByRole('status')).toContainText('That account was not locked.');
 
-  // The Mail tab: a test mail, and the outbox with the mails sent so far.
+  // The Mail tab: a test mail, and the delivery log with the mails sent so far.
   await page.getByRole('tab', { name: 'Mail' }).click();
   await expect(page.getByLabel('Send test mail to')).toHaveValue(ADMIN.email);
   await page.getByRole('button', { name: 'Send test mail' }).click();
@@ -218,11 +218,11 @@ test('ten wrong passwords lock an account (here four, set by an admin); the owne
   );
   // The administrator's first mail said two-step verification is on; the test mail is the second.
   expect((await preview.mailbox.waitFor(ADMIN.email, 2)).subject).toBe('HealthSphere test message');
-  const outbox = page.getByRole('table', { name: 'Outbox' });
+  const outbox = page.getByRole('table', { name: 'Delivery log' });
   await expect(outbox.getByText('Your HealthSphere account was locked')).toBeVisible();
-  await page.getByLabel('Show').selectOption('failed');
+  await page.getByLabel('State', { exact: true }).selectOption('failed');
   await expect(outbox.getByText('No messages.')).toBeVisible();
-  await page.getByLabel('Show').selectOption('sent');
+  await page.getByLabel('State', { exact: true }).selectOption('sent');
   await expect(outbox.getByText('Your HealthSphere account was locked')).toBeVisible();
   await checkScreen(page, '21-admin-mail');
   await signOut(page);

@@ -48,4 +48,6 @@ export async function registerPatient(page: Page, preview: Preview): Promise<voi
   await page.getByLabel('Verification code').fill(code);
   await page.getByRole('button', { name: 'Verify email' }).click();
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  // The welcome mail follows the verification: the patient's second mail.
+  expect((await preview.mailbox.waitFor(PATIENT.email, 2)).subject).toBe('Welcome to HealthSphere');
 }

@@ -54,7 +54,7 @@ async function patientWithTwoFactor(
   await expect(section.getByText('On — 10 backup codes left')).toBeVisible();
   await expect(section.getByRole('button', { name: 'Turn off two-step verification' })).toBeVisible();
   if (screens.on) await checkScreen(page, screens.on);
-  expect((await preview.mailbox.waitFor(PATIENT.email, 2)).subject).toBe('Two-step verification is on');
+  expect((await preview.mailbox.waitFor(PATIENT.email, 3)).subject).toBe('Two-step verification is on');
   return enrolled;
 }
 
@@ -157,7 +157,7 @@ test('a backup code signs in once and says how many are left; the same code is r
   await expectPortal(page);
   await expect(page.getByRole('status').first()).toContainText('You have 9 backup codes left.');
   await checkScreen(page, '38-portal-backup-codes-left');
-  expect((await preview.mailbox.waitFor(PATIENT.email, 3)).subject).toBe('A backup code was used to sign in');
+  expect((await preview.mailbox.waitFor(PATIENT.email, 4)).subject).toBe('A backup code was used to sign in');
   await openSecurity(page);
   await expect(twoFactorSection(page).getByText('On — 9 backup codes left')).toBeVisible();
   await signOut(page);
@@ -214,7 +214,7 @@ test('new backup codes can be copied, saved as a file and printed; the old codes
   await expectPortal(page);
   await expect(page.getByRole('status').first()).toContainText('Your new backup codes are ready.');
   await expect(section.getByText('On — 10 backup codes left')).toBeVisible();
-  expect((await preview.mailbox.waitFor(PATIENT.email, 3)).subject).toBe('New backup codes were made');
+  expect((await preview.mailbox.waitFor(PATIENT.email, 4)).subject).toBe('New backup codes were made');
   await signOut(page);
 
   await signIn(page, PATIENT.email, PATIENT.password);
@@ -250,7 +250,7 @@ test('two-step verification is turned off with the password and a code; then the
   await expect(section.getByText('Off', { exact: true })).toBeVisible();
   await expect(section.getByRole('button', { name: 'Set up two-step verification' })).toBeVisible();
   await checkScreen(page, '42-security-two-factor-turned-off');
-  expect((await preview.mailbox.waitFor(PATIENT.email, 3)).subject).toBe('Two-step verification is off');
+  expect((await preview.mailbox.waitFor(PATIENT.email, 4)).subject).toBe('Two-step verification is off');
 
   await signOut(page);
   await signIn(page, PATIENT.email, PATIENT.password);
@@ -270,7 +270,7 @@ test('a password reset of an account with two-step verification asks for a code 
   await page.getByLabel('Email', { exact: true }).fill(PATIENT.email);
   await page.getByRole('button', { name: 'Send reset code' }).click();
   await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
-  const code = codeIn(await preview.mailbox.waitFor(PATIENT.email, 3));
+  const code = codeIn(await preview.mailbox.waitFor(PATIENT.email, 4));
   await page.getByLabel('Reset code').fill(code);
   await page.getByLabel('New password', { exact: true }).fill(newPassword);
   await page.getByLabel('Confirm new password').fill(newPassword);
@@ -341,7 +341,7 @@ test('an administrator sets up two-step verification at first sign-in, then rese
   await checkScreen(admin, '47-admin-reset-two-factor');
   await reset.getByRole('button', { name: 'Reset two-step verification' }).click();
   await expect(reset.getByRole('status')).toContainText('That account had no two-step verification.');
-  expect((await preview.mailbox.waitFor(PATIENT.email, 3)).subject).toBe('Your two-step verification was reset');
+  expect((await preview.mailbox.waitFor(PATIENT.email, 4)).subject).toBe('Your two-step verification was reset');
 
   // The patient's session ended with the reset; the password alone signs in now (patients need not use it).
   await page.getByRole('button', { name: 'Refresh sessions' }).click();

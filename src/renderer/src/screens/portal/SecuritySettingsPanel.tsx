@@ -15,7 +15,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { z } from 'zod';
 import { ROLE_LABELS, ROLES, type Role } from '../../../../shared/roles';
 import { SECURITY_SETTING_LABELS, securitySettingsSchema, type SecuritySettings } from '../../../../shared/settings';
@@ -23,6 +23,7 @@ import { call } from '../../api';
 import { ErrorAlert, type ShownError } from '../../components/ErrorAlert';
 import { InfoIcon } from '../../components/icons';
 import { Notice, type NoticeMessage } from '../../components/Notice';
+import { fieldDescription, fixedSettingsText } from '../../components/PolicyFixed';
 
 type Key = keyof SecuritySettings;
 type Value = number | string | boolean | string[];
@@ -88,39 +89,6 @@ function describeDefault(value: unknown, bounds: Bounds): string {
 
 function sameChoices(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
-}
-
-/** The words beside each setting the machine policy fixes. */
-export const SET_BY_ORGANIZATION = 'Set by your organization';
-
-function LockIcon() {
-  return (
-    <svg width={12} height={12} viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none">
-      <rect x="5" y="11" width="14" height="10" rx="2" stroke="currentColor" strokeWidth="2.5" />
-      <path d="M8 11V8a4 4 0 0 1 8 0v3" stroke="currentColor" strokeWidth="2.5" />
-    </svg>
-  );
-}
-
-/** A field's description: for a setting the policy fixes, "Set by your organization." before its default. */
-function fieldDescription(text: string, fixed: boolean): ReactNode {
-  if (!fixed) return text;
-  return (
-    <>
-      <Text
-        span
-        size="xs"
-        fw={700}
-        c="clinic.9"
-        mr={6}
-        style={{ display: 'inline-flex', alignItems: 'center', gap: 4, verticalAlign: 'baseline' }}
-      >
-        <LockIcon />
-        {SET_BY_ORGANIZATION}.
-      </Text>
-      {text}
-    </>
-  );
 }
 
 /** A setting's value in words, as a read-only field shows it. */
@@ -276,9 +244,7 @@ export function SecuritySettingsPanel() {
                   <Group gap="sm" wrap="nowrap" align="flex-start" c="clinic.9">
                     <InfoIcon />
                     <Text size="sm" c="clinic.9" fw={500}>
-                      {allFixed
-                        ? 'Every setting here is set by your organization: IT fixes them on this computer with a machine policy, so they cannot be changed here.'
-                        : `${fixed.size === 1 ? 'One setting is' : `${fixed.size} settings are`} set by your organization: IT fixes ${fixed.size === 1 ? 'it' : 'them'} on this computer with a machine policy, so ${fixed.size === 1 ? 'it is' : 'they are'} shown but cannot be changed here. You can change the others.`}
+                      {fixedSettingsText(fixed.size, allFixed)}
                     </Text>
                   </Group>
                 </Paper>
