@@ -621,6 +621,8 @@ export const contract = {
       values: mailSettingsSchema,
       /** Whether a server password is kept (encrypted); the password itself is never returned. */
       passwordSet: z.boolean(),
+      /** The machine policy's server URL carries the password: it cannot be set or removed here. */
+      passwordFixed: z.boolean(),
       logo: mailLogoSchema.nullable(),
       /** The keys the machine policy fixes on this workstation: shown read-only, refused by updateSettings. */
       fixedByPolicy: z.array(mailSettingsSchema.keyof()),
@@ -637,7 +639,10 @@ export const contract = {
   'mail.updateSettings': channel({
     input: z.strictObject({
       values: mailSettingsPatchSchema,
-      /** A new server password; left out keeps the one kept. Never returned, never audited. */
+      /**
+       * A new server password; left out keeps the one kept, unless the server's host changes (a kept password is
+       * never sent to another server). Never returned, never audited.
+       */
       password: z.string().max(512).optional(),
       clearPassword: z.boolean().optional(),
       /** A new logo, or null to remove it; left out keeps it. */

@@ -19,14 +19,29 @@ export const MAIL_SECURITY_LABELS: Record<MailSecurity, string> = {
 const HOST_PATTERN =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$|^[0-9A-Fa-f:.]+$/;
 
-/** Whether a host is this computer. Only literal loopback names and addresses count: a name that merely resolves
- *  to this computer today may resolve elsewhere tomorrow. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
+/** A host as HealthSphere keeps and compares it: lower case, without the trailing dot of a fully qualified name. */
+export function normalizeHost(host: string): string {
+  return host
+    .trim()
     .toLowerCase()
     .replace(/^\[|\]$/g, '')
     .replace(/\.$/, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const LOOPBACK_V4 = new RegExp(`^127\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+
+/**
+ * Whether a host is this computer: `localhost`, `::1`, or an address in 127.0.0.0/8. Only these exact forms count
+ * (not `localhost.` or `127.0.0.1.`, which a DNS server answers): plain text may go to them, and mail to them needs
+ * no BAA. The sender connects to `localhost` as 127.0.0.1, never through DNS.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || LOOPBACK_V4.test(h);
 }
 
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
@@ -38,7 +53,8 @@ export const mailServerFields = {
     .trim()
     .max(253)
     .regex(HOST_PATTERN, 'Enter a host name such as smtp.example.com, or an IP address.')
-    .or(z.literal('')),
+    .or(z.literal(''))
+    .transform(normalizeHost),
   port: z.number().int().min(1, 'A port is between 1 and 65535.').max(65535, 'A port is between 1 and 65535.'),
   security: z.enum(MAIL_SECURITY),
   username: z.string().trim().max(254),

@@ -230,7 +230,7 @@ describe('backup and restore on SQLite', () => {
     expect(checked.stderr).not.toMatch(/healthsphere-admin:/); // progress lines only
     expect(checked.status).toBe(0);
     expect(checked.stdout).toMatch(
-      /can be restored: a HealthSphere database \(schema 007_audit_chain\).*verified.*Nothing was changed\./,
+      /can be restored: a HealthSphere database \(schema 008_mail_delivery_log\).*verified.*Nothing was changed\./,
     );
 
     // The writer has the database open: restore says so and leaves everything as it is.

@@ -60,7 +60,33 @@ const hanging = new TestMailbox({
   cert: certs.serverCert,
   hangAfterData: true,
 });
-const servers = [plain, starttls, implicitTls, untrusted, authed, remote, refusing, silent, hanging];
+const closing = new SilentServer({ closeAtOnce: true });
+const senderRefused = new TestMailbox({
+  security: 'starttls',
+  key: certs.serverKey,
+  cert: certs.serverCert,
+  refuseSender: { code: 530, message: '5.7.0 Authentication required' },
+});
+const relayDenied = new TestMailbox({
+  security: 'starttls',
+  key: certs.serverKey,
+  cert: certs.serverCert,
+  refuseEveryRecipient: { code: 554, message: '5.7.1 Relay access denied' },
+});
+const servers = [
+  plain,
+  starttls,
+  implicitTls,
+  untrusted,
+  authed,
+  remote,
+  refusing,
+  silent,
+  hanging,
+  closing,
+  senderRefused,
+  relayDenied,
+];
 
 const policyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-mail-policy-'));
 
@@ -173,6 +199,31 @@ const FAILURES: FailureCase[] = [
     good: starttls,
     reason: /did not answer/,
     reached: () => silent.connections,
+  },
+  {
+    name: 'a server that hangs up at once',
+    bad: () => ({ values: at(closing, 'starttls') }),
+    fix: () => ({ values: at(starttls, 'starttls') }),
+    good: starttls,
+    reason: /closed the connection/,
+    reached: () => closing.connections,
+  },
+  {
+    // A settings problem, not a bad address: the message waits (its code is not erased).
+    name: 'a sender refused (530)',
+    bad: () => ({ values: at(senderRefused, 'starttls') }),
+    fix: () => ({ values: at(starttls, 'starttls') }),
+    good: starttls,
+    reason: /refused to take mail from this sender/,
+    reached: () => senderRefused.connections,
+  },
+  {
+    name: 'relaying denied (554 5.7.1)',
+    bad: () => ({ values: at(relayDenied, 'starttls') }),
+    fix: () => ({ values: at(starttls, 'starttls') }),
+    good: starttls,
+    reason: /refused to take mail from this sender/,
+    reached: () => relayDenied.connections,
   },
   {
     name: 'a server that hangs after DATA',
@@ -363,9 +414,21 @@ describe.each(ENGINES)('mail delivery on %s', (engine) => {
     expect(await settings()).toEqual(remoteSet);
     expect(await settingsRow()).toEqual(remoteRow);
 
+    // Names a DNS server answers are not this computer, however they look. (`localhost.` and `127.0.0.1.` are
+    // kept as `localhost` and `127.0.0.1`, which are reached at 127.0.0.1 without asking DNS.)
+    for (const host of ['127.300.0.1', 'localhost.example.com', '127.0.0.1.nip.io']) {
+      expect(
+        Object.keys(await refused('mail.updateSettings', { values: at(plain, 'none', host) }, 'INVALID_INPUT')),
+        host,
+      ).toContain('values.security');
+    }
+    expect(await settings()).toEqual(remoteSet);
+
     // Plain text to this computer is allowed, by address or by name.
     expect((await configure({ values: at(plain, 'none') })).values.security).toBe('none');
     expect((await configure({ values: at(plain, 'none', 'localhost') })).values.host).toBe('localhost');
+    expect((await configure({ values: at(plain, 'none', 'LOCALHOST.') })).values.host).toBe('localhost');
+    expect((await sendTest()).delivered).toBe(true);
   });
 
   it('refuses to change a setting the machine policy fixes', async () => {
@@ -549,6 +612,60 @@ describe.each(ENGINES)('mail delivery on %s', (engine) => {
       expect(sent.serverResponse).toMatch(/^250/);
       expect((await outboxRow(sent.id)).body_encrypted).toBeNull();
     });
+  });
+
+  it('compares servers as hosts: case and a trailing dot change nothing, and a BAA holds for the same host', async () => {
+    const host = 'Mail.Clinic.Example.';
+    const set = await configure({ values: { ...at(remote, 'starttls'), host } });
+    expect(set.values.host).toBe('mail.clinic.example');
+    expect(set.delivery.state).toBe('needs-baa');
+    const confirmed = await ok<{ baa: Settings['baa']; delivery: Settings['delivery'] }>('mail.confirmBaa', {
+      provider: 'Example Mail Inc.',
+      host: 'MAIL.clinic.example.',
+    });
+    expect(confirmed.baa?.host).toBe('mail.clinic.example');
+    expect(confirmed.delivery.state).toBe('ready');
+    // Saved again in another spelling: the same server, the agreement still holds.
+    expect((await configure({ values: { host: 'MAIL.CLINIC.EXAMPLE' } })).delivery.state).toBe('ready');
+  });
+
+  it('never sends a kept password to another server: a new host drops it, a new port keeps it', async () => {
+    const withPassword = await configure({
+      values: { ...at(authed, 'starttls'), username: SMTP_USER },
+      password: SMTP_PASSWORD,
+    });
+    expect(withPassword.passwordSet).toBe(true);
+    expect((await configure({ values: { port: starttls.port } })).passwordSet).toBe(true);
+    const moved = await configure({ values: { host: 'localhost' } });
+    expect(moved.passwordSet).toBe(false);
+    expect(JSON.stringify(await settingsRow())).not.toMatch(/passwordEncrypted":"v1/);
+    // Typed again with the new server, it is kept.
+    expect((await configure({ values: { host: '127.0.0.1' }, password: SMTP_PASSWORD })).passwordSet).toBe(true);
+  });
+
+  it('gives up a queued message it cannot read, and still sends the others', async () => {
+    await configure({ values: at(starttls, 'starttls') });
+    const [id] = (await t.core.db
+      .knex('mail_outbox')
+      .insert({
+        kind: 'verification',
+        recipient: 'damaged@example.org',
+        subject: 'Your verification code',
+        body_encrypted: 'v1:bm90IGEgY2lwaGVydGV4dA==',
+        created_at: t.clock.nowMs(),
+        attempts: 0,
+        next_attempt_at: t.clock.nowMs(),
+      })
+      .returning('id')) as Array<{ id: number } | number>;
+    const damagedId = typeof id === 'object' ? id.id : id!;
+    const ada = patient('ada');
+    await register(ada);
+    await t.core.mail.kick();
+    await starttls.waitFor(ada.email);
+    const damaged = (await outbox({ query: 'damaged@' })).messages[0]!;
+    expect(damaged).toMatchObject({ id: damagedId, state: 'failed', nextAttemptAt: null });
+    expect(damaged.lastError).toMatch(/could not be read/);
+    expect((await outboxRow(damagedId)).body_encrypted).toBeNull();
   });
 
   it('gives up on a recipient the server refuses for good (550), and still sends the rest', async () => {

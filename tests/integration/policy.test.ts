@@ -109,6 +109,20 @@ describe('the policy file', () => {
       [{ dataDirectory: 'relative/folder' }, 'dataDirectory', /absolute path/],
       [{ mailServerUrl: 'http://mail.clinic.lan' }, 'mailServerUrl', /smtp:\/\/ or smtps:\/\//],
       [{ settings: 'strict' }, 'settings', /an object/],
+      [{ mail: { password: 'secret' } }, 'mail.password', /is never a policy key: every user of the computer can read/],
+      [{ mail: { server: 'smtp.clinic.example' } }, 'mail.server', /is not a mail setting/],
+      [
+        { mail: { host: 'smtp.clinic.example', security: 'none' } },
+        'mail.security',
+        /only for a mail server on this computer/,
+      ],
+      // The URL makes plain text to this computer; the mail key moves the server away: refused as a whole.
+      [
+        { mailServerUrl: 'smtp://localhost:25', mail: { host: 'smtp.clinic.example' } },
+        'mail.security',
+        /only for a mail server on this computer/,
+      ],
+      [{ mail: { portalLink: 'http://portal.clinic.example' } }, 'mail.portalLink', /https:\/\//],
     ];
     for (const [content, key, detail] of cases) {
       const file = policyFile(content);

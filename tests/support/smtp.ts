@@ -59,6 +59,10 @@ export interface MailboxOptions {
   refuseRecipients?: string[];
   /** Greets, takes the message after DATA, and then never answers (the client's timeout has to end it). */
   hangAfterData?: boolean;
+  /** Refuses every sender at MAIL FROM with this reply (e.g. 530 authentication required). */
+  refuseSender?: { code: number; message: string };
+  /** Refuses every recipient at RCPT TO with this reply (e.g. 554 5.7.1 relay access denied). */
+  refuseEveryRecipient?: { code: number; message: string };
 }
 
 export class TestMailbox {
@@ -108,7 +112,17 @@ export class TestMailbox {
         this.failedLogins++;
         callback(Object.assign(new Error('Error: Authentication credentials invalid'), { responseCode: 535 }));
       },
+      onMailFrom: (_address, _session, callback) => {
+        const reply = options.refuseSender;
+        if (reply) callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
+        else callback();
+      },
       onRcptTo: (address, _session, callback) => {
+        const every = options.refuseEveryRecipient;
+        if (every) {
+          callback(Object.assign(new Error(every.message), { responseCode: every.code }));
+          return;
+        }
         if (refused.has(address.address.toLowerCase())) {
           this.refusedRecipients.push(address.address);
           callback(
@@ -231,14 +245,19 @@ export class SilentServer {
   private readonly sockets = new Set<net.Socket>();
   private readonly server = net.createServer((socket) => {
     this.connections++;
-    this.sockets.add(socket);
     socket.on('error', () => undefined);
+    if (this.options.closeAtOnce) {
+      socket.end(); // hangs up before any greeting
+      return;
+    }
+    this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.resume(); // reads whatever the client says, answers nothing
   });
   private address: { host: string; port: number } | null = null;
 
-  constructor(private readonly options: { host?: string; port?: number } = {}) {}
+  /** `closeAtOnce`: hang up on every connection before saying anything (a relay that is not up behind its port). */
+  constructor(private readonly options: { host?: string; port?: number; closeAtOnce?: boolean } = {}) {}
 
   /** Starts listening; resolves with an smtp:// URL for it. */
   async start(): Promise<string> {

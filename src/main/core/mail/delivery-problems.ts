@@ -4,7 +4,7 @@
 export interface DeliveryProblem {
   /** A plain reason, followed by the server's own words when it said any. Never a password or a mail body. */
   reason: string;
-  /** The server refused this message permanently (5xx to the envelope or the data): do not retry it. */
+  /** The server refused this message's recipient permanently (550 to RCPT TO): do not retry it. */
   permanent: boolean;
 }
 
@@ -23,6 +23,12 @@ const MAX_REPLY = 300;
 
 function clean(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, MAX_REPLY);
+}
+
+/** 550/551/553 to RCPT TO, unless the enhanced status says it is a policy matter (5.7.x: relaying, sender). */
+function isPermanentRecipientRefusal(err: MailError): boolean {
+  const code = err.responseCode ?? 0;
+  return [550, 551, 553].includes(code) && !/\b5\.7\.\d+/.test(err.response ?? '');
 }
 
 export function describeMailError(error: unknown, server: string, timeoutSeconds: number): DeliveryProblem {
@@ -56,9 +62,16 @@ export function describeMailError(error: unknown, server: string, timeoutSeconds
     return with_(
       `${server} did not speak TLS as set: check the connection security (TLS from the start is usually port 465, STARTTLS port 587).`,
     );
-  if ((err.code === 'EENVELOPE' || err.code === 'EMESSAGE') && (err.responseCode ?? 0) >= 500)
-    return with_('The mail server refused this message for good; it will not be tried again.', true);
+  // Only a recipient the server says does not exist is given up. A refused sender, relay or policy (5.7.x) is a
+  // settings problem: the message waits for it to be fixed.
+  if (err.code === 'EENVELOPE' && err.command === 'RCPT TO' && isPermanentRecipientRefusal(err))
+    return with_('The mail server refused this recipient for good; the message will not be tried again.', true);
+  if (err.code === 'EENVELOPE' && (err.responseCode ?? 0) >= 500)
+    return with_(
+      `${server} refused to take mail from this sender (check the user name and the sender address on the Mail tab).`,
+    );
   if ((err.responseCode ?? 0) >= 400) return with_('The mail server refused the message for now.');
+  if (/closed unexpectedly/i.test(message)) return with_(`${server} closed the connection before the mail was sent.`);
   if (err.code === 'ECONNECTION' || err.code === 'ESOCKET') return with_(`The connection to ${server} was lost.`);
   return with_('The mail could not be sent.');
 }

@@ -143,6 +143,12 @@ export class MailSender {
     await this.running?.catch(() => 0);
   }
 
+  /** Longer than the slowest possible delivery of one message (every timeout, and a margin). */
+  private claimMs(): number {
+    const { connectionMs, greetingMs, socketMs } = this.timeouts;
+    return connectionMs + greetingMs + 3 * socketMs + 60_000;
+  }
+
   private describe(err: unknown, server: string): DeliveryProblem {
     return describeMailError(
       err,
@@ -170,17 +176,26 @@ export class MailSender {
       .limit(BATCH)) as OutboxRow[];
     let sent = 0;
     for (const row of due) {
-      // Claim the row: another workstation sending the same outbox skips it.
+      // Claim the row for longer than one delivery can take: another workstation sending the same outbox skips it.
       const claimed = await this.knex('mail_outbox')
         .where({ id: row.id, next_attempt_at: row.next_attempt_at })
         .whereNull('sent_at')
-        .update({ next_attempt_at: now + 60_000 });
+        .update({ next_attempt_at: this.clock.nowMs() + this.claimMs() });
       if (claimed !== 1 || !row.body_encrypted) continue;
+      let body: { text: string; html: string };
       try {
-        const body = JSON.parse(decrypt(this.outboxKey, row.body_encrypted, OUTBOX_CONTEXT)) as {
-          text: string;
-          html: string;
-        };
+        body = JSON.parse(decrypt(this.outboxKey, row.body_encrypted, OUTBOX_CONTEXT)) as typeof body;
+      } catch {
+        // Not readable with this data key (or damaged): it can never be sent, and must not block the others.
+        await this.knex('mail_outbox').where({ id: row.id }).update({
+          given_up_at: this.clock.nowMs(),
+          body_encrypted: null,
+          last_error: "The message could not be read with this workstation's data key; it will not be sent.",
+        });
+        this.log.error('queued mail could not be decrypted', { outboxId: row.id });
+        continue;
+      }
+      try {
         const message = { kind: row.kind, to: row.recipient, subject: row.subject, ...body } as MailMessage;
         const delivered = await deliver(options, await composeMessage(mail.settings, mail.logo, message));
         await this.knex('mail_outbox')
@@ -212,8 +227,13 @@ export class MailSender {
           .update({ attempts, next_attempt_at: retryAt, last_error: problem.reason });
         this.log.warn('mail delivery failed, will retry', { outboxId: row.id, attempts });
         // The server, not this message, is the problem unless a reply refused the message itself: wait.
-        const { responseCode, code } = err as { responseCode?: number; code?: string };
-        if (!(responseCode && (code === 'EENVELOPE' || code === 'EMESSAGE'))) {
+        const { responseCode, code, command } = err as { responseCode?: number; code?: string; command?: string };
+        // (A refused recipient, or a temporary refusal of this message; a refused sender or relay is the settings'.)
+        const aboutThisMessage =
+          responseCode !== undefined &&
+          responseCode < 500 &&
+          ((code === 'EENVELOPE' && command === 'RCPT TO') || code === 'EMESSAGE');
+        if (!aboutThisMessage) {
           this.trouble = { problem, retryAt };
           break;
         }

@@ -3,12 +3,12 @@
 // workstation on the database), then the machine policy (`mailServerUrl` and `mail`), which wins. Read at most once
 // a second per core, at once after this core saved a change. Also decides whether mail may leave now: a server
 // that is not this computer needs a Business Associate Agreement on file for that very host.
-import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import {
   type BaaRecord,
   DEFAULT_MAIL_SETTINGS,
   isLoopbackHost,
+  normalizeHost,
   type MailDeliveryStatus,
   type MailLogo,
   type MailSettings,
@@ -25,7 +25,7 @@ const FRESH_MS = 1000;
 /** The server keys an smtp:// or smtps:// URL gives, and its password (URL-decoded). */
 export function serverFromUrl(smtpUrl: string): { values: MailSettingsPatch; password: string } {
   const url = new URL(smtpUrl);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = normalizeHost(url.hostname);
   const security = url.protocol === 'smtps:' ? 'tls' : isLoopbackHost(host) ? 'none' : 'starttls';
   const port = url.port ? Number(url.port) : security === 'tls' ? 465 : security === 'none' ? 25 : 587;
   return {
@@ -45,8 +45,6 @@ export interface MailInForce {
   fromEnvironment: boolean;
   loopback: boolean;
   delivery: MailDeliveryStatus;
-  /** Changes whenever anything the SMTP connection uses changes (to rebuild the transport). */
-  connectionKey: string;
 }
 
 export interface MailSources {
@@ -127,18 +125,6 @@ export class MailSettingsStore {
     } as MailSettings;
     const savedPassword = saved.passwordEncrypted ? this.decryptPassword(saved.passwordEncrypted) : '';
     const password = this.fixedPassword ?? (useEnvironment ? this.environment!.password : savedPassword);
-    const connectionKey = createHash('sha256')
-      .update(
-        JSON.stringify([
-          settings.host,
-          settings.port,
-          settings.security,
-          settings.username,
-          password,
-          settings.trustedCertificate,
-        ]),
-      )
-      .digest('hex');
     return {
       settings,
       password,
@@ -148,7 +134,6 @@ export class MailSettingsStore {
       fromEnvironment: useEnvironment && this.fixed.host === undefined,
       loopback: settings.host !== '' && isLoopbackHost(settings.host),
       delivery: deliveryStatus(settings, saved.baa),
-      connectionKey,
     };
   }
 

@@ -44,8 +44,10 @@ export function connectionOptions(
 ): SMTPConnection.Options {
   const plain = settings.security === 'none';
   if (plain && !isLoopbackHost(settings.host)) throw new Error('plain text is allowed only to this computer');
+  // This computer by name is reached at its address, never through a DNS server's answer.
+  const address = settings.host === 'localhost' ? '127.0.0.1' : settings.host;
   return {
-    host: settings.host,
+    host: address,
     port: settings.port,
     secure: settings.security === 'tls',
     requireTLS: settings.security === 'starttls',
@@ -126,20 +128,32 @@ export function deliver(
   return new Promise<Delivered>((resolve, reject) => {
     const connection = new SMTPConnection(options);
     let settled = false;
+    // However the server behaves, one message never takes longer than every step's timeout together.
+    const deadline = setTimeout(
+      () => fail(Object.assign(new Error('Timeout'), { code: 'ETIMEDOUT' })),
+      (options.connectionTimeout ?? 0) + (options.greetingTimeout ?? 0) + 3 * (options.socketTimeout ?? 0) + 1000,
+    );
+    deadline.unref();
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       connection.close();
       reject(err);
     };
     // Errors of the connection itself (refused, TLS, timeouts) arrive here, whatever step is under way.
     connection.on('error', fail);
+    // A server that closes the connection (even before its greeting, which nodemailer reports as no error).
+    connection.once('end', () =>
+      fail(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' })),
+    );
     connection.connect(() => {
       const send = () =>
         connection.send(message.envelope, message.raw, (err, info) => {
           if (err) return fail(err);
           if (settled) return;
           settled = true;
+          clearTimeout(deadline);
           const facts = tlsFacts(connection._socket);
           connection.quit();
           resolve({ response: String(info.response ?? 'accepted').slice(0, 300), tls: facts });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { mailSettingsPatchSchema, plainTextProblem } from '../../../shared/mail';
+import { serverFromUrl } from '../mail/mail-settings';
 import { securitySettingsPatchSchema } from '../../../shared/settings';
 import { findJsonSyntaxError } from './json-syntax';
 
@@ -22,41 +23,42 @@ export const smtpUrlSchema = z.string().regex(/^smtps?:\/\//, 'must be an smtp:/
  * Every key is optional; a key that is not here is an error (strict), so that a misspelt key cannot silently do
  * nothing. New keys (e.g. structured mail settings) are added here and documented in docs/policy.md.
  */
-export const machinePolicySchema = z.strictObject({
-  /** PostgreSQL for this workstation, instead of the embedded SQLite database. May hold a password: never shown. */
-  databaseUrl: databaseUrlSchema.optional(),
-  /** Folder of the SQLite database, the key file and exports. */
-  dataDirectory: z
-    .string()
-    .min(1)
-    .refine((value) => path.isAbsolute(value), 'must be an absolute path')
-    .optional(),
-  /** smtp:// or smtps:// with user and password. May hold a password: never shown. */
-  mailServerUrl: smtpUrlSchema.optional(),
-  /**
-   * Mail settings fixed on this workstation: the Mail tab's keys (server, port, security, user name, sender,
-   * clinic name, portal link, trusted certificate). Never the password: this file is readable by every user of
-   * the computer; an administrator enters it on the Mail tab, where it is kept encrypted.
-   */
-  mail: mailSettingsPatchSchema
-    .refine(
-      (mail) =>
-        !(
-          mail.security === 'none' &&
-          mail.host !== undefined &&
-          plainTextProblem({ host: mail.host, security: 'none' })
-        ),
-      {
-        message: 'security "none" (plain text) is allowed only for a mail server on this computer',
-        path: ['security'],
-      },
-    )
-    .optional(),
-  /** Security settings fixed on this workstation: the same keys and bounds as the admin's Settings tab. */
-  settings: securitySettingsPatchSchema.optional(),
-  /** Front-desk kiosk: only patient registration and email verification. */
-  kioskMode: z.boolean().optional(),
-});
+export const machinePolicySchema = z
+  .strictObject({
+    /** PostgreSQL for this workstation, instead of the embedded SQLite database. May hold a password: never shown. */
+    databaseUrl: databaseUrlSchema.optional(),
+    /** Folder of the SQLite database, the key file and exports. */
+    dataDirectory: z
+      .string()
+      .min(1)
+      .refine((value) => path.isAbsolute(value), 'must be an absolute path')
+      .optional(),
+    /** smtp:// or smtps:// with user and password. May hold a password: never shown. */
+    mailServerUrl: smtpUrlSchema.optional(),
+    /**
+     * Mail settings fixed on this workstation: the Mail tab's keys (server, port, security, user name, sender,
+     * clinic name, portal link, trusted certificate). Never the password: this file is readable by every user of
+     * the computer; an administrator enters it on the Mail tab, where it is kept encrypted.
+     */
+    mail: mailSettingsPatchSchema.optional(),
+    /** Security settings fixed on this workstation: the same keys and bounds as the admin's Settings tab. */
+    settings: securitySettingsPatchSchema.optional(),
+    /** Front-desk kiosk: only patient registration and email verification. */
+    kioskMode: z.boolean().optional(),
+  })
+  .superRefine((policy, ctx) => {
+    // The server URL and the mail keys together must not make plain text to another computer.
+    const fromUrl = policy.mailServerUrl ? serverFromUrl(policy.mailServerUrl).values : {};
+    const host = policy.mail?.host ?? fromUrl.host;
+    const security = policy.mail?.security ?? fromUrl.security;
+    if (host !== undefined && security === 'none' && plainTextProblem({ host, security }))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mail', 'security'],
+        message:
+          'plain text (security "none", or an smtp:// URL to this computer) is allowed only for a mail server on this computer',
+      });
+  });
 
 export type MachinePolicy = z.output<typeof machinePolicySchema>;
 
@@ -183,9 +185,13 @@ function describeIssue(issue: z.core.$ZodIssue): PolicyProblem[] {
       return issue.keys.map((unknown) => ({
         key: keyPath([...issue.path, unknown]),
         detail:
-          key === 'settings'
-            ? 'is not a security setting (check the spelling against docs/policy.md)'
-            : 'is not a policy key (check the spelling against docs/policy.md)',
+          key === 'mail' && unknown === 'password'
+            ? 'is never a policy key: every user of the computer can read this file. An administrator enters the mail server password on the Mail tab, where it is kept encrypted.'
+            : key === 'settings'
+              ? 'is not a security setting (check the spelling against docs/policy.md)'
+              : key === 'mail'
+                ? 'is not a mail setting (check the spelling against docs/policy.md)'
+                : 'is not a policy key (check the spelling against docs/policy.md)',
       }));
     case 'too_small':
       return [

@@ -2,7 +2,13 @@
 // Agreement confirmation that lets mail leave for a server that is not this computer, the test mail, and the
 // delivery log. Every change is audited as SETTINGS_CHANGED with what changed — never the password.
 import { X509Certificate } from 'node:crypto';
-import { type MailSettings, type MailSettingsPatch, MAIL_SETTING_LABELS, plainTextProblem } from '../../../shared/mail';
+import {
+  type MailSettings,
+  type MailSettingsPatch,
+  MAIL_SETTING_LABELS,
+  normalizeHost,
+  plainTextProblem,
+} from '../../../shared/mail';
 import { encrypt } from '../crypto/encryption';
 import { DomainError } from '../domain-error';
 import { makeWaitingMailDue, type MailSender, type TestMailResult } from '../mail/mail-sender';
@@ -56,6 +62,7 @@ export function mailAdminHandlers(store: MailSettingsStore, sender: MailSender) 
     return {
       values: mail.settings,
       passwordSet: mail.passwordSet,
+      passwordFixed: store.passwordFixed(),
       logo: mail.logo,
       fixedByPolicy: Object.keys(store.fixedByPolicy()) as Array<keyof MailSettings>,
       fromEnvironment: mail.fromEnvironment,
@@ -102,13 +109,19 @@ export function mailAdminHandlers(store: MailSettingsStore, sender: MailSender) 
     }
     if (input.password !== undefined && input.password !== '' && input.clearPassword)
       problems['password'] = 'Enter a new password or remove the one kept, not both.';
+    if (input.password !== undefined && input.password !== '' && input.password.trim() === '')
+      problems['password'] = 'A password of spaces only cannot be right.';
 
+    const values = { ...saved.values, ...(toSave as MailSettingsPatch) };
+    // The kept password belongs to its server: it never follows the settings to another host (where whoever set
+    // that host would receive it at login). A new server needs its password typed again.
+    const serverChanged = store.inForce({ ...saved, values }).settings.host !== before.settings.host;
     const next: SavedMail = {
-      values: { ...saved.values, ...(toSave as MailSettingsPatch) },
-      passwordEncrypted: input.clearPassword
-        ? null
-        : input.password
-          ? encrypt(ctx.keys.mailCredentials, input.password, MAIL_PASSWORD_CONTEXT)
+      values,
+      passwordEncrypted: input.password
+        ? encrypt(ctx.keys.mailCredentials, input.password, MAIL_PASSWORD_CONTEXT)
+        : input.clearPassword || serverChanged
+          ? null
           : saved.passwordEncrypted,
       logo: input.logo === undefined ? saved.logo : input.logo,
       baa: saved.baa,
@@ -140,7 +153,7 @@ export function mailAdminHandlers(store: MailSettingsStore, sender: MailSender) 
     const { saved, mail } = await inForce(ctx);
     const host = mail.settings.host;
     if (host === '') throw new DomainError('INVALID_INPUT', { host: 'Set a mail server first.' });
-    if (input.host !== host)
+    if (normalizeHost(input.host) !== host)
       throw new DomainError('INVALID_INPUT', {
         host: `The mail server is now ${host}, not ${input.host}. Check it, then confirm again.`,
       });

@@ -37,7 +37,8 @@ function Moment({ ms }: { ms: number }) {
   return <time dateTime={isoDateTime(ms)}>{formatDateTime(ms)}</time>;
 }
 
-function StateText({ message }: { message: Message }) {
+/** `held`: mail is not leaving now (no server, no BAA), so a retry time would not come true. */
+function StateText({ message, held }: { message: Message; held: boolean }) {
   if (message.state === 'queued') return <>Queued</>;
   if (message.state === 'sent') {
     return message.sentAt === null ? (
@@ -51,9 +52,9 @@ function StateText({ message }: { message: Message }) {
       </>
     );
   }
-  return message.nextAttemptAt === null ? (
-    <>Failed — not retried</>
-  ) : (
+  if (message.nextAttemptAt === null) return <>Failed — not retried</>;
+  if (held) return <>Failed — waits until mail can leave</>;
+  return (
     <>
       Failed — retries at <Moment ms={message.nextAttemptAt} />
     </>
@@ -234,7 +235,10 @@ export function DeliveryLogCard({ reloadKey }: { reloadKey: number }) {
                     <Table.Td>{message.recipient}</Table.Td>
                     <Table.Td>{message.subject}</Table.Td>
                     <Table.Td>
-                      <StateText message={message} />
+                      <StateText
+                        message={message}
+                        held={log.delivery.state === 'needs-baa' || log.delivery.state === 'not-configured'}
+                      />
                     </Table.Td>
                     <Table.Td>{message.attempts}</Table.Td>
                     <Table.Td>

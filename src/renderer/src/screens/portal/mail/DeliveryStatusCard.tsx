@@ -14,10 +14,6 @@ import { nextNotice, nextShown } from './messages';
 
 export type BaaChange = { baa: BaaRecord | null; delivery: MailDeliveryStatus };
 
-function sameHost(a: string, b: string): boolean {
-  return a.trim().toLowerCase().replace(/\.$/, '') === b.trim().toLowerCase().replace(/\.$/, '');
-}
-
 export function DeliveryStatusCard({
   settings,
   onChanged,
@@ -27,7 +23,8 @@ export function DeliveryStatusCard({
 }) {
   const host = settings.values.host;
   const remote = host !== '' && !settings.loopback;
-  const baa = settings.baa && sameHost(settings.baa.host, host) ? settings.baa : null;
+  // The core keeps hosts normalised (lower case, no trailing dot), and holds mail unless they are the same.
+  const baa = settings.baa && settings.baa.host === host ? settings.baa : null;
   const [notice, setNotice] = useState<NoticeMessage | null>(null);
   // What was done about the agreement is old news once the server is another one.
   useEffect(() => setNotice(null), [host]);

@@ -27,6 +27,7 @@ import {
   MAIL_SETTING_LABELS,
   MAX_LOGO_BYTES,
   mailServerFields,
+  normalizeHost,
   plainTextProblem,
   type MailLogo,
   type MailSecurity,
@@ -422,6 +423,8 @@ export function MailSettingsCard({
                   {(GROUPS[0]?.keys ?? []).map(field)}
                   <PasswordField
                     passwordSet={settings.passwordSet}
+                    passwordFixed={settings.passwordFixed}
+                    hostChanging={settings.passwordSet && normalizeHost(hostNow) !== settings.values.host}
                     password={password}
                     clearPassword={clearPassword}
                     error={fieldErrors.password}
@@ -481,6 +484,8 @@ export function MailSettingsCard({
 
 function PasswordField({
   passwordSet,
+  passwordFixed,
+  hostChanging,
   password,
   clearPassword,
   error,
@@ -489,6 +494,8 @@ function PasswordField({
   onClearPassword,
 }: {
   passwordSet: boolean;
+  passwordFixed: boolean;
+  hostChanging: boolean;
   password: string;
   clearPassword: boolean;
   error: string | undefined;
@@ -496,15 +503,26 @@ function PasswordField({
   onPassword: (value: string) => void;
   onClearPassword: (value: boolean) => void;
 }) {
+  if (passwordFixed)
+    return (
+      <TextInput
+        label="Server password"
+        description={fieldDescription('It comes with the mail server in the machine policy, and is never shown.', true)}
+        value="Kept by the machine policy"
+        readOnly
+      />
+    );
   return (
     <Stack gap="xs">
       <PasswordInput
         ref={inputRef}
         label={passwordSet ? 'New server password' : 'Server password'}
         description={
-          passwordSet
-            ? 'A password is kept (stored encrypted, never shown). Type a new one only to replace it.'
-            : 'No password kept. Enter one if the server asks for a password with the user name.'
+          hostChanging
+            ? 'The kept password is removed when the mail server changes (it is never sent to another server). Enter the password for the new server.'
+            : passwordSet
+              ? 'A password is kept (stored encrypted, never shown). Type a new one only to replace it.'
+              : 'No password kept. Enter one if the server asks for a password with the user name.'
         }
         autoComplete="new-password"
         value={password}
