@@ -269,7 +269,7 @@ test.describe('with a machine policy that fixes the clinic name and portal link'
       await expect(input).toHaveAttribute('readonly', '');
       await expect(input).toHaveAccessibleDescription(/^Set by your organization\./);
     }
-    await checkScreen(page, '70-mail-policy');
+    await checkScreen(page, '75-mail-policy');
 
     await settings.getByLabel('Sender name', { exact: true }).fill('Northside front desk');
     await withReauth(
