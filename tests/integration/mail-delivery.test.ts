@@ -502,6 +502,10 @@ describe.each(ENGINES)('mail delivery on %s', (engine) => {
     expect(held.loopback).toBe(false);
     expect(held.baa).toBeNull();
     expect(held.delivery.state).toBe('needs-baa');
+    // The admin overview says why too.
+    const status = await ok<{ warnings: string[] }>('system.status');
+    expect(status.warnings).toContain(held.delivery.message);
+    expect(held.delivery.message).toMatch(/no Business Associate Agreement .* stays queued/);
 
     const connections = remote.connections;
     const ada = patient('ada');
