@@ -10,8 +10,8 @@ import { findUserByEmail } from '../repositories/users';
 import { type SettingsStore, withPolicy } from '../settings-store';
 import type { Handler } from './handler';
 
-/** Said at each setting the machine policy fixes that a request tried to change. */
-const POLICY_FIXED_FIELD = 'Set by your organization (machine policy): it cannot be changed here.';
+/** Said at each setting the machine policy fixes that a request tried to change (Settings and Mail tabs). */
+export const POLICY_FIXED_FIELD = 'Set by your organization (machine policy): it cannot be changed here.';
 
 /** The same setting value; a list of roles in any order is the same list. */
 function sameValue(a: unknown, b: unknown): boolean {

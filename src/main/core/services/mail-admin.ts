@@ -16,9 +16,8 @@ import { brandOf, type MailInForce, type MailSettingsStore } from '../mail/mail-
 import { listOutbox, recordDirectMail } from '../mail/outbox';
 import { renderMail, testMail } from '../mail/templates';
 import { loadSavedMail, MAIL_PASSWORD_CONTEXT, saveMail, type SavedMail } from '../repositories/mail-settings';
+import { POLICY_FIXED_FIELD } from './admin';
 import type { Handler, HandlerContext } from './handler';
-
-const POLICY_FIXED_FIELD = 'Set by your organization (machine policy): it cannot be changed here.';
 
 /** The first bytes of each logo type an admin may upload. */
 const IMAGE_SIGNATURES: Record<'image/png' | 'image/jpeg', number[]> = {
